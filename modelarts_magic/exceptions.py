@@ -123,7 +123,7 @@ class InsecureTransportError(TransportError):
 
 
 class APIError(ModelArtsMagicError):
-    """The service answered with an error; carries status, ModelArts code, message, request id and a fix hint."""
+    """The service answered with an error: status, ModelArts code, message, request id, fix hint."""
 
     def __init__(
         self,
