@@ -503,7 +503,7 @@ class Context:
                 password=self.require("password"),
                 domain=self.require("domain", "the account name the user belongs to"),
                 project_name=self.get("project_name"),
-                iam_endpoint=self.require("iam_endpoint", "or give the region to derive it"),
+                iam_endpoint=self.get("iam_endpoint"),  # the client derives it from the endpoint
             )
         return kwargs
 
