@@ -178,7 +178,7 @@ def _table(
 ) -> dict[str, str]:
     """A small table as text/plain and text/html (every cell escaped)."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    lines = [title, "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines = [title, "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     if note:
         lines.append(note)
@@ -627,6 +627,7 @@ class RegisterImageMagics(Magics):
             self._emulator = Emulator().start()
             self._emulator_settings = {
                 "endpoint": self._emulator.url,
+                "iam_endpoint": self._emulator.iam_url,
                 "region": DEMO.region,
                 "project_id": DEMO.project_id,
                 "ak": DEMO.ak,
