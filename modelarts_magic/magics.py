@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class
+from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
 from traitlets import Bool, CaselessStrEnum, Float, Unicode, Union
 
 if TYPE_CHECKING:
@@ -274,6 +274,7 @@ class RegisterImageMagics(Magics):
 
     # -- %%register_image --------------------------------------------------------------------------------
 
+    @no_var_expand  # lines are taken as written: {{ name }} is ours, and '$' stays '$'
     @line_cell_magic
     def register_image(self, line: str = "", cell: str | None = None) -> Any:
         """Register an SWR image: `%register_image SWR_PATH [options]`, or a YAML/JSON cell body.
@@ -455,6 +456,7 @@ class RegisterImageMagics(Magics):
 
     # -- %register_image_form ------------------------------------------------------------------------
 
+    @no_var_expand
     @line_magic
     def register_image_form(self, line: str = "") -> Any:
         """Open the registration form (ipywidgets); `-o NAME` stores the registered Image as NAME."""
@@ -471,6 +473,7 @@ class RegisterImageMagics(Magics):
 
     # -- %modelarts ----------------------------------------------------------------------------------------
 
+    @no_var_expand
     @line_magic
     def modelarts(self, line: str = "") -> Any:
         """ModelArts images from the notebook: context, images, show, wait, delete, emulator, help."""
