@@ -16,9 +16,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import time
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Any
 from urllib.parse import quote, unquote
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "CONTENT_SHA256_HEADER",
     "DATE_HEADER",
     "EMPTY_BODY_SHA256",
+    "SigningKey",
     "authorization_header",
     "canonical_query",
     "canonical_request",
@@ -45,6 +48,8 @@ CONTENT_SHA256_HEADER = "X-Sdk-Content-Sha256"
 EMPTY_BODY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 _DATE_FORMAT = "%Y%m%dT%H%M%SZ"
+# (second, its X-Sdk-Date): many requests are signed within one second. One tuple, swapped whole.
+_last_date: tuple[int, str] = (-1, "")
 _DATE_RE = re.compile(r"\d{8}T\d{6}Z")
 _AUTHORIZATION_RE = re.compile(
     rf"{re.escape(ALGORITHM)} +Access=([^\s,]+) *, *SignedHeaders=([^\s,]+) *, *Signature=([0-9a-fA-F]+)"
@@ -56,9 +61,14 @@ _UNRESERVED_PATH = re.compile(r"[A-Za-z0-9_.~/-]*")
 
 def sdk_date(now: datetime | None = None) -> str:
     """The `X-Sdk-Date` value (`YYYYMMDDTHHMMSSZ`, UTC) for `now` (default: the current time)."""
+    global _last_date
     if now is None:
-        now = datetime.now(timezone.utc)
-    elif now.tzinfo is not None:
+        second = int(time.time())
+        cached = _last_date
+        if cached[0] != second:
+            cached = _last_date = (second, time.strftime(_DATE_FORMAT, time.gmtime(second)))
+        return cached[1]
+    if now.tzinfo is not None:
         now = now.astimezone(timezone.utc)
     return now.strftime(_DATE_FORMAT)
 
@@ -76,6 +86,7 @@ def _encode(text: str) -> str:
     return quote(text, safe="~")
 
 
+@lru_cache(maxsize=256)
 def canonical_uri(path: str) -> str:
     """The canonical URI of a path as sent on the wire (percent-encoded): each segment decoded,
     re-encoded with `quote(segment, safe="~")`, always ending in `/`."""
@@ -125,6 +136,36 @@ def _body_sha256(body: bytes | str, content_sha256: str | None) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def _canonical(
+    method: str,
+    path: str,
+    query_pairs: Iterable[tuple[str, str]],
+    values: Mapping[str, str],
+    signed: list[str],
+    body: bytes | str,
+) -> str:
+    # `values`: lower-cased names -> stripped values, as the SDK keys its canonical headers.
+    try:
+        header_lines = "".join([f"{name}:{values[name]}\n" for name in signed])
+    except KeyError as missing:
+        raise ValueError(f"signed header {missing.args[0]!r} is not in the request") from None
+    if not header_lines:  # the SDK's "\n".join(lines) + "\n"
+        header_lines = "\n"
+    content_sha256 = values.get("x-sdk-content-sha256")
+    if content_sha256:
+        # The SDK reads it after re-encoding header values as UTF-8 seen through ISO-8859-1.
+        content_sha256 = content_sha256.encode().decode("iso-8859-1")
+    return (
+        f"{method.upper()}\n{canonical_uri(path)}\n{canonical_query(query_pairs)}\n"
+        f"{header_lines}\n{';'.join(signed)}\n{_body_sha256(body, content_sha256)}"
+    )
+
+
+def _header_values(headers: Mapping[str, str]) -> dict[str, str]:
+    # The SDK strips each value; a later spelling of the same name (other case) wins.
+    return {name.lower(): str(value).strip() for name, value in headers.items()}
+
+
 def canonical_request(
     method: str,
     path: str,
@@ -142,20 +183,35 @@ def canonical_request(
     """
     if signed is None:
         signed = signed_header_names(headers)
-    # The SDK strips each value; a later spelling of the same name (other case) wins.
-    values = {name.lower(): str(value).strip() for name, value in headers.items()}
-    try:
-        header_lines = "\n".join([f"{name}:{values[name]}" for name in signed])
-    except KeyError as missing:
-        raise ValueError(f"signed header {missing.args[0]!r} is not in the request") from None
-    content_sha256 = values.get("x-sdk-content-sha256")
-    if content_sha256:
-        # The SDK reads it after re-encoding header values as UTF-8 seen through ISO-8859-1.
-        content_sha256 = content_sha256.encode().decode("iso-8859-1")
-    return (
-        f"{method.upper()}\n{canonical_uri(path)}\n{canonical_query(query_pairs)}\n"
-        f"{header_lines}\n\n{';'.join(signed)}\n{_body_sha256(body, content_sha256)}"
-    )
+    return _canonical(method, path, query_pairs, _header_values(headers), signed, body)
+
+
+class SigningKey:
+    """A secret key prepared for HMAC-SHA256 (its two padded hash states); its repr hides it."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, sk: str | bytes) -> None:
+        key = sk.encode() if isinstance(sk, str) else bytes(sk)
+        if len(key) > 64:  # HMAC hashes keys longer than the SHA-256 block
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+
+    def __repr__(self) -> str:
+        return "SigningKey(****)"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a SigningKey is not picklable: it holds a secret key")
+
+    def hmac_hex(self, message: bytes) -> str:
+        """The hex HMAC-SHA256 of `message` under this key."""
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
 
 
 def string_to_sign(date: str, canonical: str) -> str:
@@ -163,33 +219,43 @@ def string_to_sign(date: str, canonical: str) -> str:
     return f"{ALGORITHM}\n{date}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
 
 
-def signature(sk: str | bytes, date: str, canonical: str) -> str:
+def signature(sk: str | bytes | SigningKey, date: str, canonical: str) -> str:
     """The hex HMAC-SHA256 with key `sk` of the string to sign for `date` and `canonical`."""
-    key = sk.encode() if isinstance(sk, str) else sk
-    return hmac.digest(key, string_to_sign(date, canonical).encode(), "sha256").hex()
+    message = string_to_sign(date, canonical).encode()
+    if isinstance(sk, SigningKey):
+        return sk.hmac_hex(message)
+    return hmac.digest(sk.encode() if isinstance(sk, str) else sk, message, "sha256").hex()
 
 
 def authorization_header(
     ak: str,
-    sk: str | bytes,
+    sk: str | bytes | SigningKey,
     method: str,
     path: str,
     query_pairs: Iterable[tuple[str, str]],
     headers: Mapping[str, str],
     body: bytes | str,
+    *,
+    normalized: bool = False,
 ) -> str:
-    """The `Authorization` value for a request whose `headers` already hold Host and X-Sdk-Date."""
-    date = None
-    for name, value in headers.items():
-        if len(name) == 10 and name.lower() == "x-sdk-date":
-            date = str(value).strip()
-            break  # the SDK takes the first spelling
+    """The `Authorization` value for a request whose `headers` already hold Host and X-Sdk-Date.
+
+    Every header whose name has no `_` is signed. Pass a `SigningKey` to sign many requests
+    with one SK at less cost, and `normalized=True` when the names are already lower-case and
+    the values stripped strings.
+    """
+    values = headers if normalized else _header_values(headers)
+    if len(values) == len(headers):
+        date = values.get("x-sdk-date")
+        signed = sorted([name for name in values if "_" not in name])
+    else:  # the same name in several cases: the SDK's date is the first, its list has each
+        date = next((str(v).strip() for k, v in headers.items() if k.lower() == "x-sdk-date"), None)
+        signed = signed_header_names(headers)
     if not date:
         raise ValueError("the headers to sign have no X-Sdk-Date; set it (signing.sdk_date()) first")
-    signed = signed_header_names(headers)
-    if "host" not in signed:
+    if "host" not in values:
         raise ValueError("the headers to sign have no Host; set it (host[:port]) first")
-    canonical = canonical_request(method, path, query_pairs, headers, body, signed)
+    canonical = _canonical(method, path, query_pairs, values, signed, body)
     return (
         f"{ALGORITHM} Access={ak}, SignedHeaders={';'.join(signed)}, "
         f"Signature={signature(sk, date, canonical)}"

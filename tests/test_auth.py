@@ -222,6 +222,14 @@ def test_aksk_sends_the_canonical_query_and_signs_each_send_afresh() -> None:
         assert sig == signing.signature(SK, date, canonical)
 
 
+def test_aksk_project_header_set_once_even_when_the_client_sets_it(server_url) -> None:
+    auth = AkSkAuth(AK, SK, project_id="p1")
+    with httpx.Client(base_url=server_url, auth=auth, headers={"X-Project-Id": "p1"}) as client:
+        response = client.get("/v1/p1/images")
+    assert response.json()["valid"] is True
+    assert response.json()["headers"]["x-project-id"] == "p1"
+
+
 def test_aksk_refuses_plain_http_to_a_remote_host() -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(200))
     with httpx.Client(transport=transport, auth=AkSkAuth(AK, SK)) as client:

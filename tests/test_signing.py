@@ -189,6 +189,28 @@ def test_verifier_names_a_missing_signed_header() -> None:
         signing.canonical_request("GET", "/", [], {"Host": "h"}, b"", ["host", "x-project-id"])
 
 
+def test_signing_key_matches_plain_hmac_and_hides_itself() -> None:
+    import hmac
+    import pickle
+
+    canonical = signing.canonical_request("GET", "/r", [("a", "1")], PUBLISHED_HEADERS, b"")
+    for sk in ("SecretKey", "k" * 64, "long" * 40, "ünïcode-sk"):
+        key = signing.SigningKey(sk)
+        message = signing.string_to_sign("20200608T023900Z", canonical).encode()
+        assert key.hmac_hex(message) == hmac.new(sk.encode(), message, "sha256").hexdigest()
+        assert signing.signature(key, "20200608T023900Z", canonical) == signing.signature(
+            sk, "20200608T023900Z", canonical
+        )
+        assert sk not in repr(key)
+        with pytest.raises(TypeError, match="secret"):
+            pickle.dumps(key)
+    key = signing.SigningKey("SecretKey")
+    value = signing.authorization_header(
+        "AccessKey", key, "GET", "/resources", [("size", "1")], PUBLISHED_HEADERS, b""
+    )
+    assert value.endswith("cfb4171acec81de07d50e53d57eb77edd537414d66ddb1d7d780f128e12cd842")
+
+
 def test_signing_module_does_not_import_httpx() -> None:
     code = "import sys, modelarts_magic.signing; print('httpx' in sys.modules, 'pydantic' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -282,6 +304,7 @@ def test_signing_costs_well_under_the_sdk() -> None:
     host = "modelarts.eu-de.otc.t-systems.com"
     path = "/v1/0123456789abcdef0123456789abcdef/images"
     signer = sdk_signer.Signer(BasicCredentials("AKIAIOSFODNN7EXAMPLE", "s" * 40))
+    key = signing.SigningKey("s" * 40)
 
     def sdk() -> None:
         request = SdkRequest(
@@ -298,7 +321,7 @@ def test_signing_costs_well_under_the_sdk() -> None:
     def ours() -> None:
         headers = {**base, "Host": host}
         signing.authorization_header(
-            "AKIAIOSFODNN7EXAMPLE", b"s" * 40, "POST", path, [("limit", "10")], headers, body
+            "AKIAIOSFODNN7EXAMPLE", key, "POST", path, [("limit", "10")], headers, body
         )
 
     sdk_cost = min(timeit.repeat(sdk, number=2000, repeat=5))
