@@ -1,0 +1,380 @@
+"""Browser-test harness: a real `jupyter lab` on loopback, driven in Debian's Chromium.
+
+`start_lab_server` runs JupyterLab in a throwaway tree; `Lab` wraps a Playwright page with the
+app open and the few actions tests need. The fixtures in conftest.py use both; see README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+BUILT_LABEXTENSION = REPO / "modelarts_magic" / "labextension"
+CHROMIUM = Path(os.environ.get("MODELARTS_MAGIC_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+LIGHT_THEME = "JupyterLab Light"
+DARK_THEME = "JupyterLab Dark"
+SERVER_START_TIMEOUT = 60.0
+
+
+@dataclass
+class LabServer:
+    """A running JupyterLab server started by `start_lab_server`."""
+
+    url: str
+    token: str
+    root: Path
+    home: Path
+    log: Path
+    process: subprocess.Popen[bytes]
+    env: dict[str, str] = field(repr=False, default_factory=dict)
+
+    def api(self, path: str) -> Any:
+        """GET a Jupyter REST path (e.g. `/api/sessions`) and return its JSON."""
+        request = urllib.request.Request(
+            f"{self.url}{path}", headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    def federated_extensions(self) -> list[str]:
+        """Names of the prebuilt extensions the Lab page loads (from its page config)."""
+        request = urllib.request.Request(
+            f"{self.url}/lab", headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            html = response.read().decode()
+        start = html.index(">", html.index('id="jupyter-config-data"')) + 1
+        config = json.loads(html[start : html.index("</script>", start)])
+        return [extension["name"] for extension in config.get("federated_extensions", [])]
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the server's log, for failure messages."""
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data))
+
+
+def _isolated_env(base: Path) -> dict[str, str]:
+    """Environment whose Jupyter, IPython and home-ish directories all live under `base`."""
+    dirs = {
+        "HOME": base / "home",
+        "JUPYTER_CONFIG_DIR": base / "config",
+        "JUPYTER_RUNTIME_DIR": base / "runtime",
+        "JUPYTER_DATA_DIR": base / "data",
+        "IPYTHONDIR": base / "ipython",
+        "XDG_CONFIG_HOME": base / "home" / ".config",
+        "XDG_CACHE_HOME": base / "home" / ".cache",
+        "XDG_DATA_HOME": base / "home" / ".local" / "share",
+        "MPLCONFIGDIR": base / "home" / ".matplotlib",
+    }
+    for directory in dirs.values():
+        directory.mkdir(parents=True, exist_ok=True)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("JUPYTER")}
+    env.update({key: str(value) for key, value in dirs.items()})
+    env["JUPYTER_PLATFORM_DIRS"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _use_fresh_build(base: Path, env: dict[str, str]) -> None:
+    """Put the labextension built from this tree first on JUPYTER_PATH when it exists.
+
+    The installed copy (share/jupyter/labextensions/modelarts-magic, shipped by `pip install`)
+    may be older than the tree under test; the first path holding an extension wins.
+    """
+    if (BUILT_LABEXTENSION / "package.json").exists():
+        extensions = base / "jupyter-path" / "labextensions"
+        extensions.mkdir(parents=True, exist_ok=True)
+        (extensions / "modelarts-magic").symlink_to(BUILT_LABEXTENSION, target_is_directory=True)
+        env["JUPYTER_PATH"] = str(base / "jupyter-path")
+
+
+def _stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server and every kernel it started (they share its process group)."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=15)
+
+
+@contextmanager
+def start_lab_server(extra_env: Mapping[str, str] | None = None) -> Iterator[LabServer]:
+    """Start `jupyter lab` on loopback in a throwaway tree; stop it and delete the tree on exit.
+
+    `extra_env` is passed to the server and so to every kernel it starts (e.g. the emulator's
+    URL and credentials for a tutorial notebook).
+    """
+    base = Path(tempfile.mkdtemp(prefix="modelarts-lab-"))
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        env = _isolated_env(base)
+        _use_fresh_build(base, env)
+        env.update(extra_env or {})
+        root = base / "root"
+        settings = base / "settings"
+        root.mkdir()
+        # Without this a news/update pop-up covers part of the page.
+        _write_json(
+            settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
+            {"fetchNews": "false", "checkForUpdates": False},
+        )
+        token = uuid.uuid4().hex
+        port = _free_port()
+        log = base / "jupyter-lab.log"
+        command = [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            f"--LabApp.user_settings_dir={settings}",
+            f"--LabApp.workspaces_dir={base / 'workspaces'}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.expose_app_in_browser=True",
+        ]
+        with log.open("wb") as log_file:
+            process = subprocess.Popen(
+                command,
+                cwd=root,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        server = LabServer(
+            url=f"http://127.0.0.1:{port}",
+            token=token,
+            root=root,
+            home=Path(env["HOME"]),
+            log=log,
+            process=process,
+            env=env,
+        )
+        _wait_until_up(server)
+        yield server
+    finally:
+        if process is not None:
+            _stop_process_group(process)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _wait_until_up(server: LabServer) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited with {server.process.returncode}:\n{server.log_tail()}")
+        try:
+            server.api("/api/status")
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.25)
+    raise RuntimeError(f"jupyter lab did not answer within {SERVER_START_TIMEOUT}s:\n{server.log_tail()}")
+
+
+class Lab:
+    """A Playwright page with JupyterLab open, plus the few actions tests need."""
+
+    def __init__(self, page: Any, server: LabServer) -> None:
+        self.page = page
+        self.server = server
+
+    # --- the app -------------------------------------------------------------------------
+    def open(self) -> None:
+        """Load JupyterLab in a fresh workspace and wait until it is restored."""
+        workspace = uuid.uuid4().hex[:8]
+        self.page.goto(f"{self.server.url}/lab/workspaces/{workspace}?reset&token={self.server.token}")
+        self.page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
+        self.page.evaluate("async () => { await window.jupyterapp.restored; }")
+        self.page.wait_for_selector("#jp-main-dock-panel", state="visible")
+
+    def execute(self, command: str, args: Mapping[str, Any] | None = None) -> Any:
+        """Run a JupyterLab command by id (what a palette entry or menu item does)."""
+        return self.page.evaluate(
+            "async ([command, args]) => { "
+            "const result = await window.jupyterapp.commands.execute(command, args); "
+            "return result === undefined || result === null || typeof result !== 'object' "
+            "  ? result : null; }",
+            [command, dict(args or {})],
+        )
+
+    def run_from_palette(self, label: str) -> None:
+        """Open the command palette, search for `label` and click the matching entry."""
+        self.execute("apputils:activate-command-palette")
+        search = self.page.locator(".lm-CommandPalette-input:visible")
+        search.fill(label)
+        self.page.locator(".lm-CommandPalette-item:visible", has_text=label).first.click()
+
+    def set_theme(self, theme: str) -> None:
+        """Switch the Lab theme (e.g. `DARK_THEME`) and wait until it is applied."""
+        if self.theme() != theme:
+            self.execute("apputils:change-theme", {"theme": theme})
+        self.page.wait_for_function("theme => document.body.dataset.jpThemeName === theme", arg=theme)
+        # The theme's stylesheet is swapped in asynchronously; let layout settle.
+        self.page.wait_for_timeout(300)
+
+    def hide_sidebars(self) -> None:
+        """Collapse the left and right side panels (for screenshots that show the notebook)."""
+        self.page.evaluate(
+            "() => { const shell = window.jupyterapp.shell; shell.collapseLeft(); shell.collapseRight(); }"
+        )
+
+    def theme(self) -> str:
+        """The name of the theme in use."""
+        return str(self.page.evaluate("() => document.body.dataset.jpThemeName || ''"))
+
+    # --- notebooks -----------------------------------------------------------------------
+    def write_notebook(self, name: str, notebook: Any) -> str:
+        """Save an nbformat notebook under the server root; return its path for `open_notebook`."""
+        import nbformat
+
+        path = self.server.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, str(path))
+        return name
+
+    def open_notebook(self, path: str, *, kernel: bool = True) -> None:
+        """Open a notebook (path relative to the server root) and wait until it is shown.
+
+        With `kernel=False` the notebook must name a kernel that does not exist (see
+        `no_kernel_metadata`): the "Select Kernel" dialog is answered "No Kernel".
+        """
+        self.execute("docmanager:open", {"path": path, "factory": "Notebook"})
+        self.page.wait_for_function(
+            "path => { const w = window.jupyterapp.shell.currentWidget; "
+            "return !!w && !!w.context && w.context.path === path && w.context.isReady; }",
+            arg=path,
+            timeout=30_000,
+        )
+        if kernel:
+            self.wait_kernel_idle()
+        else:
+            dialog = self.page.locator(".jp-Dialog")
+            dialog.get_by_role("button", name="No Kernel").click(timeout=30_000)
+            self.page.wait_for_function(
+                "() => window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayName === 'No Kernel'"
+            )
+        self.page.locator(".jp-NotebookPanel:visible .jp-Notebook").wait_for()
+
+    def wait_kernel_idle(self, timeout: float = 60.0) -> None:
+        """Wait until the current notebook's kernel is connected and idle.
+
+        This is what the status bar's "| Idle" shows; the cell execution indicator reads idle
+        earlier, and Shift+Enter sent before this silently does nothing.
+        """
+        self.page.wait_for_function(
+            "() => { const w = window.jupyterapp.shell.currentWidget; "
+            "const s = w && w.sessionContext; "
+            "return !!s && s.isReady && !!s.session && !!s.session.kernel && "
+            "s.kernelDisplayStatus === 'idle'; }",
+            timeout=timeout * 1000,
+        )
+
+    def run_all_cells(self, timeout: float = 120.0) -> None:
+        """Run every cell of the current notebook and wait until all have finished."""
+        self.wait_kernel_idle()
+        # Saved execution counts would make the wait below pass at once.
+        self.execute("notebook:clear-all-cell-outputs")
+        self.execute("notebook:run-all-cells")
+        self._wait_cells_done(timeout)
+        self.wait_kernel_idle(timeout)
+
+    def _wait_cells_done(self, timeout: float) -> None:
+        # A running or queued cell shows "[*]"; a finished one has an execution count.
+        self.page.wait_for_function(
+            "() => { const w = window.jupyterapp.shell.currentWidget; "
+            "const cells = [...w.content.model.cells].filter(c => c.type === 'code' "
+            "  && c.sharedModel.getSource().trim() !== ''); "
+            "const prompts = [...w.content.node.querySelectorAll('.jp-InputPrompt')]; "
+            "return cells.every(c => c.executionCount !== null) "
+            "  && !prompts.some(p => p.textContent.includes('*')); }",
+            timeout=timeout * 1000,
+        )
+
+    def cell_sources(self) -> list[str]:
+        """The source text of every cell of the current notebook, in order."""
+        return list(
+            self.page.evaluate(
+                "() => [...window.jupyterapp.shell.currentWidget.content.model.cells]"
+                ".map(c => c.sharedModel.getSource())"
+            )
+        )
+
+    def active_cell_index(self) -> int:
+        """Index of the active cell in the current notebook."""
+        return int(self.page.evaluate("() => window.jupyterapp.shell.currentWidget.content.activeCellIndex"))
+
+    def select_cell(self, index: int) -> None:
+        """Make cell `index` of the current notebook the active one (command mode)."""
+        self.page.evaluate(
+            "index => { const n = window.jupyterapp.shell.currentWidget.content; "
+            "n.activeCellIndex = index; n.mode = 'command'; }",
+            index,
+        )
+
+    def save(self) -> None:
+        """Save the current notebook."""
+        self.execute("docmanager:save")
+
+    def outputs(self, selector: str = "") -> Any:
+        """Locator for rendered outputs of the current notebook (optionally narrowed)."""
+        base = ".jp-NotebookPanel:visible .jp-OutputArea-output"
+        return self.page.locator(f"{base} {selector}".strip())
+
+
+def no_kernel_metadata() -> dict[str, Any]:
+    """Notebook metadata naming a kernel that does not exist, so opening starts no kernel."""
+    return {
+        # No language either: Lab would start any kernel of the same language instead.
+        "kernelspec": {"name": "modelarts-magic-no-such-kernel", "display_name": "(none)"},
+    }
