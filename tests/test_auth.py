@@ -1,8 +1,9 @@
 """The httpx auth flows over real loopback HTTP: AK/SK signatures checked server-side, IAM tokens.
 
-The server here is a small stand-in (IAM `POST /v3/auth/tokens` plus one protected route that
-checks signatures and tokens). TODO: switch to the emulator fixture once `modelarts_magic.emulator`
-serves IAM and verifies AK/SK; keep the stand-in only for the fault cases the emulator lacks.
+Most tests use a small stand-in server defined here (IAM `POST /v3/auth/tokens` plus one
+protected route that checks signatures and tokens), because it records what came in and can be
+made slow or stubborn (concurrent fetches, a persistent 401). The last section runs the flows
+against the real emulator (`emulator` fixture) too.
 """
 
 from __future__ import annotations
@@ -464,3 +465,39 @@ def test_redact_covers_encoded_forms() -> None:
     cleaned = redact(text, PASSWORD)
     assert PASSWORD not in cleaned and "UGE1NS" not in cleaned
     assert cleaned.count("****") == 3
+
+
+# -- against the emulator ---------------------------------------------------------------------------
+
+
+def test_password_auth_against_the_emulator(emulator, demo) -> None:
+    auth = PasswordAuth(
+        emulator.iam_url, demo.user, demo.password, demo.domain, project_name=demo.project_name
+    )
+    token = auth.fetch_token()
+    assert token.project_id == auth.project_id == demo.project_id
+    with httpx.Client(auth=auth) as client:
+        url = f"{emulator.url}/v1/{auth.project_id}/images"
+        assert client.get(url, params={"limit": 2}).status_code == 200
+        emulator.expire_tokens()  # the token ends mid-session: one refresh, one retry
+        assert client.get(url).status_code == 200
+    assert auth.fetch_count == 2
+
+
+def test_wrong_password_against_the_emulator(emulator, demo) -> None:
+    auth = PasswordAuth(emulator.iam_url, demo.user, "not-the-password", demo.domain, "eu-de")
+    with pytest.raises(AuthenticationError) as caught:
+        auth.fetch_token()
+    assert caught.value.status_code == 401
+    assert "not-the-password" not in str(caught.value)
+
+
+def test_aksk_against_the_emulator(emulator, demo) -> None:
+    url = f"{emulator.url}/v1/{demo.project_id}/images"
+    params = {"limit": 5, "offset": 0, "name": "a b+c~ü"}
+    with httpx.Client(auth=AkSkAuth(demo.ak, demo.sk, demo.project_id)) as client:
+        assert client.get(url, params=params).status_code == 200
+    with httpx.Client(auth=AkSkAuth(demo.ak, demo.sk[::-1], demo.project_id)) as client:
+        refused = client.get(url, params=params)
+    assert refused.status_code == 403
+    assert "0206" in refused.text
