@@ -7,8 +7,11 @@ Placeholder syntax (the only one; nothing is ever evaluated as Python code)::
     {{ name["key"] }}     a key of a mapping ('key' or "key"), or {{ name[0] }} an item of a list
     {{ cfg.images[0].tag }}   any chain of the above
 
-A placeholder may stand anywhere a value can: unquoted (`swr_path: {{ path }}`), inside quotes
-(`description: "built from {{ base }}"`) or inside a JSON string. How it is filled:
+A placeholder may stand anywhere a YAML value can: unquoted (`swr_path: {{ path }}`) or inside
+quotes (`description: "built from {{ base }}"`); in a JSON body (one starting with `{"`), inside a
+JSON string (`"swr_path": "{{ path }}"`). A JSON-looking body must be valid JSON: YAML's laxer flow
+style is not used to accept a JSON mistake. A field with no value (`arch:`) is refused, not dropped.
+How a placeholder is filled:
 
 - The body is parsed first, with each placeholder replaced by an inert token; the tokens are then
   replaced *in the parsed values*. A notebook value that holds `: `, quotes, newlines, `#` or `{{`
@@ -297,6 +300,7 @@ def parse_body(text: str, namespace: Mapping[str, Any] | None = None) -> dict[st
     data: Any = None
     parsed = False
     json_error: json.JSONDecodeError | None = None
+    looks_like_json = re.match(r'\s*\{\s*"', tokenised) is not None
     if tokenised.lstrip().startswith("{"):
         # JSON first: it allows tab indentation, which YAML refuses.
         try:
@@ -306,6 +310,16 @@ def parse_body(text: str, namespace: Mapping[str, Any] | None = None) -> dict[st
             json_error = err
         except RecursionError:
             raise _body_error("is nested too deeply", "write one 'field: value' per line") from None
+    if json_error is not None and looks_like_json:
+        # `{"field": ...` is JSON: do not let YAML's laxer flow style accept a JSON mistake.
+        shown = _line_of(text, json_error.lineno - 1)
+        raise _body_error(
+            f"is not valid JSON on line {json_error.lineno}"
+            + (f" ({shown!r})" if shown else "")
+            + f": {json_error.msg}",
+            "fix the JSON on that line (double-quoted names and strings, commas between fields, "
+            'placeholders inside quotes: "{{ name }}")',
+        )
     if not parsed:
         if _LOADER is None:
             _LOADER = _yaml_loader()
@@ -333,6 +347,15 @@ def parse_body(text: str, namespace: Mapping[str, Any] | None = None) -> dict[st
             f"write one 'field: value' per line, e.g. {_EXAMPLE_BODY}",
         )
     _count_nodes(data, MAX_BODY_NODES)
+    for key, value in data.items():
+        if value is None:
+            raise InvalidRequestError(
+                str(key),
+                None,
+                "has no value",
+                "write a value after the ':' or remove the line",
+                show_value=False,
+            )
     filled = fill_placeholders(data, tokens, namespace or {})
     return filled
 
