@@ -276,6 +276,18 @@ def test_matches_huaweicloudsdkcore_signer(
     assert ours == expected
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/a%FFb/c", "/a%2Fb", "/%", "/100%/x%zz", "/a+b/c d", "/~user/ü/", "//double//", "/v1/p/images?x"],
+)
+def test_awkward_paths_match_the_sdk(path: str) -> None:
+    headers = {"X-Sdk-Date": "20240101T000000Z"}
+    expected = _sdk_authorization("AK", "SK", "GET", "h", path, [], headers, b"")
+    assert (
+        signing.authorization_header("AK", "SK", "GET", path, [], {**headers, "Host": "h"}, b"") == expected
+    )
+
+
 def test_unsigned_payload_header_like_the_sdk() -> None:
     # For a body that is not JSON the SDK adds X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD and signs that
     # instead of the body's hash; given the same header, we agree.
