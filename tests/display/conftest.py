@@ -45,3 +45,9 @@ def context(emu: Emulator, tmp_path: Path) -> Iterator[Context]:
     made = resolve_context(env=env, home=tmp_path, cwd=tmp_path)
     yield made
     made.close()
+
+
+@pytest.fixture
+def credentials() -> tuple[str, str]:
+    """The (AK, SK) the emulator and the client use: what must never appear in any output."""
+    return AK, SK
