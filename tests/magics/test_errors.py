@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reliability"))
-from bad_inputs import CASES  # noqa: E402
+from bad_inputs import CASES
 
 GOOD = "swr.eu-de.otc.t-systems.com/my-team/pytorch_2_3:cuda12"
 
@@ -134,7 +134,9 @@ def test_usage_error_shows_one_line_without_traceback_in_a_cell(ip, emulator_env
     assert len(shown) == 1 and shown[0].startswith("UsageError: arch:")
 
 
-@pytest.mark.parametrize(("case_id", "line", "cell_body", "namespace", "field"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("case_id", "line", "cell_body", "namespace", "field"), CASES, ids=[c[0] for c in CASES]
+)
 def test_bad_input_corpus(ip, emulator_env, case_id, line, cell_body, namespace, field):
     ip.user_ns.update(namespace)
     try:
