@@ -862,6 +862,11 @@ class RegisterImageForm(widgets.VBox):
         self.dry_run_button.disabled = disabled
 
     @property
+    def busy(self) -> bool:
+        """True while a registration is in flight."""
+        return self._busy
+
+    @property
     def counter_text(self) -> str:
         """The description counter as shown, e.g. '12/512'."""
         counter = getattr(self, "counter", None)
@@ -916,7 +921,6 @@ class RegisterImageForm(widgets.VBox):
         _run(lambda: _call_client(client.register_image, request), self._registered, self.background)
 
     def _registered(self, result: Any, error: BaseException | None) -> None:
-        self._busy = False
         try:
             if error is not None:
                 self._failed(error)
@@ -929,6 +933,7 @@ class RegisterImageForm(widgets.VBox):
             self.result.children = (self.image_widget,)
             self._say(f"registered {image.display_name} (id {image.id})", "ok")
         finally:
+            self._busy = False
             self.validate()
 
     def _failed(self, error: BaseException) -> None:

@@ -196,7 +196,7 @@ def test_register_button_is_disabled_while_in_flight(client: ModelArtsClient, em
     assert form.register_button.disabled
     form.register_button.click()  # a second click while busy does nothing
     deadline = time.monotonic() + 10
-    while form.image is None and time.monotonic() < deadline:
+    while form.busy and time.monotonic() < deadline:
         time.sleep(0.02)
     assert form.image is not None
     assert not form.register_button.disabled
