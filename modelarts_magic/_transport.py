@@ -77,6 +77,9 @@ ERROR_HINTS: dict[str, str] = {
     "swr_path's namespace/name:tag",
     "ModelArts.6404": "no image has this ID: list_images() shows the IDs that exist",
     "APIG.0301": "the machine clock is off by more than 15 minutes: sync it (NTP), then retry",
+    "APIG.0308": "the API gateway is throttling this account: wait (Retry-After) and send fewer requests "
+    "at once",
+    "APIG.0101": "no such API at this endpoint: check endpoint= (e.g. https://modelarts.eu-de.otc.t-systems.com)",
 }
 
 #: Fallback hints by HTTP status, for codes the table does not know.
