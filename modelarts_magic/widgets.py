@@ -61,7 +61,7 @@ from .models import (
     validate_request,
 )
 
-__all__ = ["ImageWidget", "RegisterImageForm", "show_image"]
+__all__ = ["ImageWidget", "MultiChoice", "RegisterImageForm", "iter_widgets", "show_image"]
 
 _EXECUTOR: ThreadPoolExecutor | None = None
 _EXECUTOR_LOCK = threading.Lock()
@@ -297,7 +297,7 @@ class ImageWidget(widgets.VBox):
         if self._note:
             parts.append(_esc(self._note))
         if self.last_error:
-            parts.append(f'<span style="color:#cf222e">{_esc(self.last_error)}</span>')
+            parts.append(f'<span style="{_ERROR_STYLE}">{_esc(self.last_error)}</span>')
         if self.client is None:
             parts.append("no client: read-only")
         return '<span style="margin-right:10px">' + " · ".join(parts) + "</span>"
@@ -534,8 +534,9 @@ _CODE_FIELDS = {
     "ModelArts.0102": "workspace_id",
 }
 _LABEL_WIDTH = "130px"
-_ERROR_STYLE = "color:#cf222e;font-size:0.9em"
-_OK_STYLE = "color:#1a7f37;font-size:0.9em"
+# Text colours of middle lightness: about 4:1 contrast or better on white and on a dark theme alike.
+_ERROR_STYLE = "color:#d73a49;font-size:0.9em"
+_OK_STYLE = "color:#21883f;font-size:0.9em"
 _HELP_STYLE = "opacity:0.7;font-size:0.9em"
 
 
