@@ -2,8 +2,8 @@
 
 - `emulator` (session): one ModelArts emulator on 127.0.0.1:<free port> with the `DEMO`
   credentials, `init_seconds=0.2`, `creating_seconds=0.3`. Before each test that uses it (directly
-  or through another fixture) the autouse `fresh_emulators` resets it: no registered images, seed SWR catalogue, no faults,
-  zero request counters, tokens valid again.
+  or through another fixture) the autouse `fresh_emulators` resets it: no registered images,
+  seed SWR catalogue, no faults, zero request counters, tokens valid again.
 - `fast_emulator` (session): the same with no lifecycle delays (images are ACTIVE at once); reset
   the same way.
 - `demo`: the `DEMO` credentials (`ak`, `sk`, `project_id`, `project_name`, `region`, `user`,

@@ -151,11 +151,11 @@ def test_expired_tokens_are_refused_and_a_new_one_works(emulator: Emulator) -> N
 
 
 def test_tokens_expire_after_their_ttl() -> None:
-    with Emulator(token_ttl=0.3) as emu:
+    with Emulator(token_ttl=1.0) as emu:
         token = get_token(emu.url)
         headers = {"X-Auth-Token": token}
         assert httpx.get(emu.url + images_path(), headers=headers).status_code == 200
-        time.sleep(0.4)
+        time.sleep(1.1)
         assert error_of(httpx.get(emu.url + images_path(), headers=headers)) == (401, "ModelArts.0202")
 
 
