@@ -154,3 +154,13 @@ def test_extension_loads_from_ipython_config(tmp_path, command, expected):
     )
     assert done.returncode == 0, done.stderr
     assert expected in done.stdout
+
+
+def test_form_opens_prefilled_from_the_cell(ip, cell, line, emulator_env):
+    run = cell("--form -o img", f"swr_path: {GOOD}\narch: aarch64\n")
+    assert run.error is None and run.result is None
+    form = ip.user_ns["img"]
+    assert type(form).__name__ == "RegisterImageForm"
+    assert form.values() == {"swr_path": GOOD, "arch": "AARCH64"}
+    assert line("register_image_form", "").error is None
+    assert emulator_env.store.images() == []
