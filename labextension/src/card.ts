@@ -220,13 +220,9 @@ export function renderImageCard(payload: unknown): HTMLElement {
   }
   card.appendChild(chips);
 
-  const description = text(image.description);
-  if (description) {
-    card.appendChild(element('div', 'modelarts-description', description));
-  }
-
   const grid = element('dl', 'modelarts-fields');
   addField(grid, 'ID', text(image.id), { code: true, wide: true, field: 'id' });
+  addField(grid, 'Description', text(image.description), { wide: true, field: 'description' });
   const categories = list(image.resource_categories);
   addField(grid, 'Resources', categories.length ? categories.join(', ') : null, {
     field: 'resource_categories'

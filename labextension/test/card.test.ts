@@ -83,7 +83,7 @@ describe('renderImageCard', () => {
     });
     document.body.appendChild(card);
     expect(card.querySelectorAll('script, img, svg, b, i').length).toBe(0);
-    expect(card.querySelector('.modelarts-description')?.textContent).toBe(hostile);
+    expect(field(card, 'description')?.textContent).toBe(hostile);
     expect(card.querySelector('.modelarts-title')?.textContent).toBe('<img src=x onerror=alert(1)>');
     expect(card.querySelector('.modelarts-chip')?.textContent).toBe('<svg onload=alert(1)>');
     expect(card.outerHTML).toContain('&lt;script&gt;');

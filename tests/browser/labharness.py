@@ -65,9 +65,7 @@ class LabServer:
 
     def federated_extensions(self) -> list[str]:
         """Names of the prebuilt extensions the Lab page loads (from its page config)."""
-        request = urllib.request.Request(
-            f"{self.url}/lab", headers={"Authorization": f"token {self.token}"}
-        )
+        request = urllib.request.Request(f"{self.url}/lab", headers={"Authorization": f"token {self.token}"})
         with urllib.request.urlopen(request, timeout=10) as response:
             html = response.read().decode()
         start = html.index(">", html.index('id="jupyter-config-data"')) + 1
@@ -128,17 +126,33 @@ def _use_fresh_build(base: Path, env: dict[str, str]) -> None:
         env["JUPYTER_PATH"] = str(base / "jupyter-path")
 
 
-def _stop_process_group(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server and every kernel it started (they share its process group)."""
-    if process.poll() is None:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
+def _stop_server(server: LabServer | None, process: subprocess.Popen[bytes]) -> None:
+    """Stop the server and its kernels, politely first, then by signal.
+
+    `/api/shutdown` makes the server shut its kernels down (they run in their own process
+    groups); a signal to the server's group is the fallback, and ipykernel exits on its own
+    when its parent dies.
+    """
+    if server is not None and process.poll() is None:
+        with suppress(OSError):
+            request = urllib.request.Request(
+                f"{server.url}/api/shutdown",
+                method="POST",
+                headers={"Authorization": f"token {server.token}"},
+            )
+            urllib.request.urlopen(request, timeout=5).close()
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=20)
+    for sig, grace in ((signal.SIGTERM, 5), (signal.SIGKILL, 15)):
+        if process.poll() is not None:
+            break
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
+    # The server's own group may still hold helpers (e.g. a language server) after it exits.
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=15)
 
 
 @contextmanager
@@ -150,6 +164,7 @@ def start_lab_server(extra_env: Mapping[str, str] | None = None) -> Iterator[Lab
     """
     base = Path(tempfile.mkdtemp(prefix="modelarts-lab-"))
     process: subprocess.Popen[bytes] | None = None
+    server: LabServer | None = None
     try:
         env = _isolated_env(base)
         _use_fresh_build(base, env)
@@ -205,7 +220,7 @@ def start_lab_server(extra_env: Mapping[str, str] | None = None) -> Iterator[Lab
         yield server
     finally:
         if process is not None:
-            _stop_process_group(process)
+            _stop_server(server, process)
         shutil.rmtree(base, ignore_errors=True)
 
 

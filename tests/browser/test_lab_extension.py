@@ -187,7 +187,33 @@ def test_card_payload_is_the_json_we_saved(lab: Lab) -> None:
     card = lab.outputs(".modelarts-image-card").first
     card.wait_for()
     assert card.get_attribute("data-status") == "MIGRATING"
-    assert card.locator(".modelarts-description").inner_text() == hostile["description"]
+    assert card.locator("[data-field=description]").inner_text() == hostile["description"]
     assert card.locator("img, script").count() == 0
     assert lab.page.title() != "pwned"
     assert json.loads(json.dumps(hostile))["id"] == card.locator("[data-field=id]").inner_text()
+
+
+def test_output_of_a_live_kernel_is_drawn_by_the_renderer(lab: Lab) -> None:
+    """Run all cells with a real kernel: the bundle it displays is drawn as our card."""
+    display_cell = (
+        "from IPython.display import display\n"
+        f"image = {ACTIVE_IMAGE!r}\n"
+        "display({\n"
+        f"    {IMAGE_MIME!r}: image,\n"
+        f"    'text/html': '<div class=\"{FALLBACK_MARK}\">fallback</div>',\n"
+        "    'text/plain': 'Image(...)',\n"
+        "}, raw=True)"
+    )
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell(display_cell)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+    )
+    lab.open_notebook(lab.write_notebook("live-kernel.ipynb", notebook))
+    lab.run_all_cells()
+    card = lab.outputs(".modelarts-image-card").first
+    card.wait_for()
+    assert card.get_attribute("data-status") == "ACTIVE"
+    assert lab.outputs(f".{FALLBACK_MARK}").count() == 0
+    chips = card.locator(".modelarts-chip")
+    assert chips.count() == 2
+    assert [s["kernel"]["execution_state"] for s in lab.server.api("/api/sessions")] == ["idle"]
