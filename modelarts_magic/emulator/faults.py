@@ -1,8 +1,9 @@
 """Fault injection for the emulator's ModelArts routes: latency, error bursts, random errors,
 connections dropped after a registration is committed, stalls, and a skewed gateway clock.
 
-All off by default. Faults apply to `/v1/...` (ModelArts) requests only, never to IAM or the
-`/_emulator` control routes, so a test can inject 503s without breaking token issuance.
+All off by default. `latency` slows every API request (ModelArts and IAM); errors, drops and
+stalls apply to `/v1/...` (ModelArts) requests only, so a test can inject 503s without breaking
+token issuance. The `/_emulator` control routes are never affected.
 """
 
 from __future__ import annotations

@@ -287,9 +287,10 @@ class ImageStore:
             ) from None
         now = _now_ms()
         with self._lock:
-            images = [self._view(record, now) for record in self._records.values()]
-            order = {record["id"]: record["_seq"] for record in self._records.values()}
-        images = [image for image in images if _matches(image, query, raw)]
+            # Filters read fields that never change, so filter before building the (dearer) views.
+            records = [record for record in self._records.values() if _matches(record, query, raw)]
+            images = [self._view(record, now) for record in records]
+            order = {record["id"]: record["_seq"] for record in records}
         if groups:
             images = _group(images)
         _sort(images, query.sort_key, query.sort_dir or "DESC", order)

@@ -80,3 +80,21 @@ def test_sdk_sees_the_real_error_codes(fast_emulator: Emulator) -> None:
     with pytest.raises(ClientRequestException) as duplicate:
         client.register_image(RegisterImageRequest(body=body))
     assert (duplicate.value.status_code, duplicate.value.error_code) == (400, "ModelArts.2884")
+
+
+def test_sdk_boolean_filters_and_image_groups(fast_emulator: Emulator) -> None:
+    from huaweicloudsdkmodelarts.v1 import ListImageGroupRequest
+
+    client = sdk_client(fast_emulator.url)
+    exact = client.list_image(
+        ListImageRequest(
+            name="pytorch1.8-cuda10.2-cudnn7-ubuntu18.04", name_fuzzy_match=False, type="BUILD_IN"
+        )
+    )
+    assert exact.total == 1 and exact.data[0].dev_services == ["AI_FLOW", "SSH"]
+    none = client.list_image(ListImageRequest(name="pytorch1.8", name_fuzzy_match=False))
+    assert none.total == 0
+    groups = client.list_image_group(
+        ListImageGroupRequest(name="pytorch", name_fuzzy_match=True, type="BUILD_IN")
+    )
+    assert groups.total == 1 and groups.data[0].version_count == 1
