@@ -17,9 +17,28 @@ Modules: `app` (routes), `gateway` (AK/SK and token checks), `iam` (Keystone tok
 
 from __future__ import annotations
 
-from .faults import Faults
-from .server import Emulator
+from typing import TYPE_CHECKING, Any
+
 from .settings import DEMO, DemoCredentials
-from .swr import SANDBOX_NAMESPACE, SwrImage
+
+if TYPE_CHECKING:
+    from .faults import Faults
+    from .server import Emulator
+    from .swr import SANDBOX_NAMESPACE, SwrImage
 
 __all__ = ["DEMO", "SANDBOX_NAMESPACE", "DemoCredentials", "Emulator", "Faults", "SwrImage"]
+
+# The server stack (uvicorn, starlette, pydantic) loads on first use, so that reading `DEMO`
+# (e.g. to build the command line's help) stays cheap.
+_LAZY = {"Emulator": "server", "Faults": "faults", "SANDBOX_NAMESPACE": "swr", "SwrImage": "swr"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
