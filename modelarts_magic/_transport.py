@@ -7,6 +7,8 @@ Nothing here performs I/O; the sync and async clients share it. `ERROR_HINTS` is
 from __future__ import annotations
 
 import json
+import logging
+import re
 import socket
 import ssl
 from collections.abc import Mapping
@@ -40,6 +42,7 @@ __all__ = [
     "check_timeout",
     "describe_request",
     "hint_for",
+    "install_log_redaction",
     "parse_error_body",
     "parse_retry_after",
     "transport_error",
@@ -373,3 +376,37 @@ def describe_request(request: httpx.Request) -> dict[str, Any]:
         except ValueError:
             body = content.decode("utf-8", "replace")
     return {"method": request.method, "url": str(request.url), "headers": headers, "body": body}
+
+
+# -------------------------------------------------------------------------------------------------
+# Logging
+# -------------------------------------------------------------------------------------------------
+
+# httpcore logs response headers at DEBUG as `(b'name', b'value')` pairs: IAM's X-Subject-Token is one.
+_LOGGED_SECRET = re.compile(
+    r"(\(b'(?:x-subject-token|x-auth-token|x-security-token|authorization)', b')[^']*(')",
+    re.IGNORECASE,
+)
+_HTTPCORE_LOGGERS = ("httpcore.http11", "httpcore.http2", "httpcore.connection", "httpcore.proxy")
+
+
+class _RedactHeaders(logging.Filter):
+    """Masks credential headers in httpcore's DEBUG trace lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "b'" in message and _LOGGED_SECRET.search(message):
+            record.msg = _LOGGED_SECRET.sub(rf"\1{HIDDEN}\2", message)
+            record.args = None
+        return True
+
+
+_REDACTION = _RedactHeaders()
+
+
+def install_log_redaction() -> None:
+    """Mask credential headers in httpx's transport logs (idempotent; the client does it on import)."""
+    for name in _HTTPCORE_LOGGERS:
+        logger = logging.getLogger(name)
+        if _REDACTION not in logger.filters:
+            logger.addFilter(_REDACTION)

@@ -43,7 +43,15 @@ from ._retry import (
     send_idempotent,
     wait_for_active,
 )
-from ._transport import ERROR_HINTS, STATUS_HINTS, api_error, check_timeout, describe_request, hint_for
+from ._transport import (
+    ERROR_HINTS,
+    STATUS_HINTS,
+    api_error,
+    check_timeout,
+    describe_request,
+    hint_for,
+    install_log_redaction,
+)
 from .auth import AkSkAuth, PasswordAuth, TokenAuth, is_loopback_host, require_secure_url
 from .exceptions import APIError, ConfigurationError, InvalidRequestError, ModelArtsMagicError
 from .models import Image, ImageListQuery, ImagePage, ImageStatus, RegisterImageRequest, SwrPath
@@ -71,6 +79,7 @@ _PROJECT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _IMAGE_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=64)
 _log = logging.getLogger("modelarts_magic.client")
+install_log_redaction()
 
 Registrable = RegisterImageRequest | Mapping[str, Any]
 
@@ -635,7 +644,7 @@ class ModelArtsClient:
         try:
             checked = _coerce_request(item, {})
             outcome = self._run(self._core.op_register(checked, attempts))
-        except ModelArtsMagicError as error:
+        except Exception as error:  # one failure must not sink the batch
             return _failed(item, error, attempts.posts)
         return RegistrationResult(item, outcome.image, None, outcome.outcome, outcome.attempts)
 

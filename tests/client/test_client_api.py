@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 import httpx
@@ -261,3 +262,25 @@ def test_repr_shows_no_secret(emulator: Emulator) -> None:
     assert DEMO.sk not in text
     assert DEMO.ak not in text
     assert "x" * 40 not in text
+
+
+def test_debug_logging_shows_no_secret(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with ModelArtsClient(
+        endpoint=emulator.url,
+        username=DEMO.user,
+        password=DEMO.password,
+        domain=DEMO.domain,
+        project_name=DEMO.project_name,
+        iam_endpoint=emulator.iam_url,
+    ) as client:
+        image = client.register_image(swr_path=f"{SANDBOX}/logged:1")
+        emulator.expire_tokens()
+        client.get_image(image.id)
+        assert isinstance(client.auth, PasswordAuth) and client.auth.token is not None
+        token = client.auth.token.token.get_secret_value()
+    with ModelArtsClient(endpoint=emulator.url, project_id=DEMO.project_id, ak=DEMO.ak, sk=DEMO.sk) as client:
+        client.get_image(image.id)
+    assert "modelarts_magic.client" in {record.name for record in caplog.records}
+    for secret in (DEMO.password, DEMO.sk, token):
+        assert secret not in caplog.text
