@@ -1,4 +1,4 @@
-"""The `modelarts-magic` command: `emulator` serves the local ModelArts emulator.
+"""The `modelarts-magic` command: `emulator` serves the local emulator, `demo` runs the main job.
 
 Sub-commands are argparse sub-parsers; each module adds its own with an `add_*_command` function.
 """
@@ -112,6 +112,32 @@ def run_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_demo_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`modelarts-magic demo`: run the quick-start notebook on the embedded emulator, show its Image."""
+    from pathlib import Path
+
+    parser = commands.add_parser(
+        "demo",
+        help="run notebooks/01-quickstart.ipynb on the embedded emulator and show the registered Image",
+        description="Execute the quick-start tutorial in a fresh kernel against the embedded ModelArts "
+        "emulator (not the real cloud), save the executed notebook and an HTML copy, and print the Image.",
+    )
+    parser.add_argument(
+        "--notebook", type=Path, default=None, help="the notebook to run (default: the quick start)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("out"), help="where the executed notebook goes (default: out/)"
+    )
+    parser.add_argument("--timeout", type=int, default=300, help="seconds one cell may take (default: 300)")
+
+    def run(args: argparse.Namespace) -> int:
+        from .demo import run_demo
+
+        return run_demo(args.notebook, args.out, args.timeout)
+
+    parser.set_defaults(run=run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -119,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_emulator_command(commands)
+    add_demo_command(commands)
     return parser
 
 

@@ -54,7 +54,9 @@ def run_demo(notebook_path: Path | None = None, out_dir: Path = Path("out"), tim
     print(f"Running {path} in a fresh kernel against the embedded ModelArts emulator (not the real cloud)…")
     started = time.perf_counter()
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     try:
         client.execute()
     except CellExecutionError as error:
