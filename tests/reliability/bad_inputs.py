@@ -160,8 +160,8 @@ for i, path in enumerate(
         f"{HOST}:0/my-team/pytorch:1",
         f"{HOST}:70000/my-team/pytorch:1",
         f"{HOST}:port/my-team/pytorch:1",
-        f"-bad-host.com/my-team/pytorch:1",
-        f"bad_host.com/my-team/pytorch:1",
+        "-bad-host.com/my-team/pytorch:1",
+        "bad_host.com/my-team/pytorch:1",
         f"{HOST}/-team/pytorch:1",
         f"{HOST}/team-/pytorch:1",
         f"{HOST}/my-team/.pytorch:1",
@@ -214,18 +214,23 @@ for i, value in enumerate(
         "\x00",
     ]
 ):
-    add(f"placeholder-inject-description-{i}", _body(description="'{{ evil }}'"), "description" if i in (5, 6) else "", ns={"evil": value})
-for i, value in enumerate(
+    add(
+        f"placeholder-inject-description-{i}",
+        _body(description="'{{ evil }}'"),
+        "description" if i in (5, 6) else "",
+        ns={"evil": value},
+    )
+for i, evil_value in enumerate(
     [
         f"{GOOD}\nvisibility: PUBLIC",
-        f"{GOOD}\", \"visibility\": \"PUBLIC",
+        f'{GOOD}", "visibility": "PUBLIC',
         "not a path",
         42,
         ["a", "b"],
         None,
     ]
 ):
-    add(f"placeholder-inject-swr-{i}", "swr_path: '{{ evil }}'\n", "swr_path", ns={"evil": value})
+    add(f"placeholder-inject-swr-{i}", "swr_path: '{{ evil }}'\n", "swr_path", ns={"evil": evil_value})
 add("placeholder-bad-list-item", _body(services="'{{ svc }}'"), "services", ns={"svc": ["NOTEBOOK", "VNC"]})
 add("placeholder-object", _body(description="'{{ obj }}'"), "description", ns={"obj": object()})
 
@@ -270,3 +275,26 @@ for i, line in enumerate(
     ]
 ):
     add(f"option-line-{i}", None, "option", line=line)
+
+# --- more YAML shapes, placeholders that try to reach code ---------------------------------------
+add("yaml-two-documents", _body() + "---\narch: X86_64\n", "body")
+add(
+    "yaml-billion-laughs",
+    "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abc", "bcd", strict=True))
+    + "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+    "body",
+)
+add("yaml-empty-value", _body(arch=""), "arch")
+add("yaml-binary-tag", _body(visibility="!!binary aGVsbG8="), "visibility")
+add("yaml-number-key", _body() + "1: x\n", "1")
+add("yaml-list-key", _body() + "? [a]\n: x\n", "body")
+add("json-duplicate-key", '{"swr_path": "' + GOOD + '", "swr_path": "' + GOOD + '"}', "body")
+add("json-empty-value", '{"swr_path": "' + GOOD + '", "arch": null}', "arch")
+add("placeholder-in-field-name", _body() + "'{{ key }}': x\n", "body", ns={"key": "arch"})
+add("placeholder-private-attr", _body(description="'{{ evil.__class__ }}'"), "description", ns={"evil": 1})
+add("placeholder-expression", _body(description="'{{ 1 + 1 }}'"), "description")
+add("placeholder-call", _body(description="\"{{ __import__('os').getcwd() }}\""), "description")
+add("placeholder-missing-key", _body(description="'{{ evil[\"nope\"] }}'"), "description", ns={"evil": {}})
+add("placeholder-missing-index", _body(description="'{{ evil[3] }}'"), "description", ns={"evil": [1]})
+add("placeholder-missing-attr", _body(description="'{{ evil.nope }}'"), "description", ns={"evil": 1})
