@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
 )
@@ -405,6 +406,9 @@ class RegisterImageRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
+    # The order in which the user wrote the fields, so a dry run shows the body as written.
+    _key_order: tuple[str, ...] = PrivateAttr(default=())
+
     swr_path: Annotated[str, BeforeValidator(_check_swr_path)] = Field(
         description="SWR image address, host[:port]/namespace/name:tag (16-2048 characters)",
         json_schema_extra={"example": _EXAMPLE_SWR},
@@ -469,8 +473,13 @@ class RegisterImageRequest(BaseModel):
         return parse_swr_path(self.swr_path)
 
     def to_body(self) -> dict[str, Any]:
-        """The JSON body to send: only the fields that were given, no nulls, enums upper case."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """The JSON body to send: only the fields that were given (in the user's order), no nulls."""
+        body = self.model_dump(mode="json", exclude_none=True)
+        if self._key_order:
+            ordered = {key: body[key] for key in self._key_order if key in body}
+            ordered.update(body)
+            return ordered
+        return body
 
     @classmethod
     def from_user(cls, data: Mapping[str, Any]) -> RegisterImageRequest:
@@ -557,7 +566,7 @@ def validate_request(
             )
         ]
     try:
-        return RegisterImageRequest.model_validate(dict(data)), []
+        request = RegisterImageRequest.model_validate(dict(data))
     except ValidationError as exc:
         errors: list[InvalidRequestError] = []
         seen: set[str] = set()
@@ -568,6 +577,8 @@ def validate_request(
                 errors.append(error)
         errors.sort(key=lambda e: _field_rank(e.field))
         return None, errors
+    request._key_order = tuple(data)
+    return request, []
 
 
 def _field_rank(field: str) -> int:
