@@ -28,6 +28,7 @@ import httpx
 from pydantic import SecretStr
 
 from . import signing
+from ._transport import install_log_redaction
 from .exceptions import (
     APIError,
     AuthenticationError,
@@ -113,6 +114,10 @@ def _header_text(value: bytes) -> str:
         return value.decode().strip()
     except UnicodeDecodeError:
         return value.decode("latin-1").strip()
+
+
+# httpcore logs response headers at DEBUG, IAM's X-Subject-Token among them: mask them wherever auth is used.
+install_log_redaction()
 
 
 class AkSkAuth(httpx.Auth):
