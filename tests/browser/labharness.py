@@ -91,7 +91,7 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> None:
     path.write_text(json.dumps(data))
 
 
-def _isolated_env(base: Path) -> dict[str, str]:
+def isolated_env(base: Path) -> dict[str, str]:
     """Environment whose Jupyter, IPython and home-ish directories all live under `base`."""
     dirs = {
         "HOME": base / "home",
@@ -166,7 +166,7 @@ def start_lab_server(extra_env: Mapping[str, str] | None = None) -> Iterator[Lab
     process: subprocess.Popen[bytes] | None = None
     server: LabServer | None = None
     try:
-        env = _isolated_env(base)
+        env = isolated_env(base)
         _use_fresh_build(base, env)
         env.update(extra_env or {})
         root = base / "root"
@@ -376,6 +376,30 @@ class Lab:
             "n.activeCellIndex = index; n.mode = 'command'; }",
             index,
         )
+
+    def run_cell(self, index: int, timeout: float = 120.0) -> None:
+        """Run cell `index` of the current notebook and wait until it has finished."""
+        self.wait_kernel_idle()
+        self.select_cell(index)
+        before = self.page.evaluate(
+            "index => window.jupyterapp.shell.currentWidget.content.model.cells.get(index).executionCount",
+            index,
+        )
+        self.execute("notebook:run-cell")
+        self.page.wait_for_function(
+            "([index, before]) => { const w = window.jupyterapp.shell.currentWidget; "
+            "const count = w.content.model.cells.get(index).executionCount; "
+            "return count !== null && count !== before "
+            "  && w.sessionContext.kernelDisplayStatus === 'idle'; }",
+            arg=[index, before],
+            timeout=timeout * 1000,
+        )
+
+    def screenshot(self, locator: Any, name: str) -> Path:
+        """Save a PNG of `locator` as docs/`name` (for README pictures) and return its path."""
+        target = REPO / "docs" / name
+        locator.screenshot(path=str(target))
+        return target
 
     def save(self) -> None:
         """Save the current notebook."""

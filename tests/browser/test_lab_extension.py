@@ -8,7 +8,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from labharness import DARK_THEME, LIGHT_THEME, REPO, Lab, no_kernel_metadata
+from labharness import DARK_THEME, LIGHT_THEME, Lab, no_kernel_metadata
 
 pytestmark = pytest.mark.browser
 
@@ -168,9 +168,7 @@ def test_screenshot_of_the_card(lab: Lab, theme: str, name: str) -> None:
     lab.set_theme(theme)
     lab.outputs(".modelarts-image-card").first.wait_for()
     lab.page.locator(".jp-NotebookPanel:visible .jp-Cell").nth(1).scroll_into_view_if_needed()
-    target = REPO / "docs" / f"lab-card-{name}.png"
-    panel = lab.page.locator(".jp-NotebookPanel:visible")
-    panel.screenshot(path=str(target))
+    target = lab.screenshot(lab.page.locator(".jp-NotebookPanel:visible"), f"lab-card-{name}.png")
     assert target.stat().st_size > 10_000
     lab.set_theme(LIGHT_THEME)
 
@@ -205,7 +203,12 @@ def test_output_of_a_live_kernel_is_drawn_by_the_renderer(lab: Lab) -> None:
         "}, raw=True)"
     )
     notebook = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell(display_cell)],
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import os, IPython\nprint('dirs:', IPython.paths.get_ipython_dir(), os.environ['HOME'])"
+            ),
+            nbformat.v4.new_code_cell(display_cell),
+        ],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
     )
     lab.open_notebook(lab.write_notebook("live-kernel.ipynb", notebook))
@@ -217,3 +220,9 @@ def test_output_of_a_live_kernel_is_drawn_by_the_renderer(lab: Lab) -> None:
     chips = card.locator(".modelarts-chip")
     assert chips.count() == 2
     assert [s["kernel"]["execution_state"] for s in lab.server.api("/api/sessions")] == ["idle"]
+    lab.run_cell(0)
+    assert lab.outputs().filter(has_text="dirs:").count() == 1
+    # The kernel keeps its IPython profile and home in the server's throwaway tree.
+    dirs = lab.outputs().filter(has_text="dirs:").first.inner_text().split()
+    base = str(lab.server.home.parent)
+    assert dirs[1].startswith(base) and dirs[2].startswith(base), dirs
