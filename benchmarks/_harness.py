@@ -254,7 +254,7 @@ def _memory_gib() -> float | None:
 
 def machine_info() -> dict[str, Any]:
     """CPU model, cores, memory, OS, Python, load average and the versions of the packages measured."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)

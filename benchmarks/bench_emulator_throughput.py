@@ -1,0 +1,100 @@
+"""Emulator throughput: register calls per second with 16 concurrent clients (httpx async, AK/SK signed).
+
+The emulator runs in its own process (no latency, images ACTIVE at once); the load comes from
+one asyncio process with 16 workers, each its own `httpx.AsyncClient` with `AkSkAuth`, each
+registering distinct `sandbox` images as fast as answers come back. Recorded, and compared with
+the rate the batch benchmark needed (`--batch-rate`, filled in by `run_all.py`): the emulator is
+not the bottleneck when it can serve well above that rate.
+
+    python benchmarks/bench_emulator_throughput.py [--quick] [--json PATH] [--batch-rate N]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import _harness as h
+import httpx
+
+from modelarts_magic.auth import AkSkAuth
+from modelarts_magic.emulator.settings import DEMO
+
+CLIENTS = 16
+
+
+async def _load(url: str, label: str, seconds: float) -> tuple[int, float]:
+    """(registrations answered 200, seconds taken) by 16 concurrent signed clients."""
+    endpoint = f"{url}/v1/{DEMO.project_id}/images"
+    deadline = time.perf_counter() + seconds
+    done = [0]
+
+    async def worker(number: int) -> None:
+        auth = AkSkAuth(DEMO.ak, DEMO.sk, DEMO.project_id, allow_insecure_http=True)
+        async with httpx.AsyncClient(auth=auth, timeout=30) as client:
+            index = 0
+            while time.perf_counter() < deadline:
+                body = json.dumps({"swr_path": h.sandbox_path(f"{label}-{number}", index)}).encode()
+                response = await client.post(
+                    endpoint, content=body, headers={"Content-Type": "application/json"}
+                )
+                if response.status_code != 200:
+                    raise RuntimeError(f"register answered {response.status_code}: {response.text[:200]}")
+                done[0] += 1
+                index += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(number) for number in range(CLIENTS)))
+    return done[0], time.perf_counter() - start
+
+
+def measure(seconds: float, repeats: int) -> h.Stats:
+    """Register calls per second over `repeats` runs of `seconds` each."""
+    rates = []
+    with h.emulator_process() as emulator:
+        emulator.reset()
+        asyncio.run(_load(emulator.url, "warm", 0.5))
+        for attempt in range(repeats):
+            emulator.reset()
+            count, elapsed = asyncio.run(_load(emulator.url, f"load{attempt}", seconds))
+            rates.append(count / elapsed)
+    return h.Stats(rates, "/s")
+
+
+def rows(quick: bool = False, batch_rate: float | None = None) -> list[h.Row]:
+    """One row: the emulator's register rate; a verdict when the batch benchmark's rate is known."""
+    stats = measure(1.5 if quick else 3.0, 3 if quick else 5)
+    passed = None
+    target = "recorded"
+    note = f"{CLIENTS} concurrent httpx.AsyncClient with AkSkAuth, one process; emulator in another"
+    if batch_rate is not None:
+        target = f">= 1.5x the batch's {batch_rate:.0f}/s"
+        passed = stats.median >= 1.5 * batch_rate
+        note += (
+            f"; the batch benchmark ran at {batch_rate:.0f} registrations/s, "
+            f"{stats.median / batch_rate:.1f}x below what the emulator serves"
+        )
+    return [
+        h.Row(
+            key="emulator_throughput",
+            what=f"emulator: register calls/s, {CLIENTS} clients",
+            ours=stats,
+            target=target,
+            passed=passed,
+            note=note,
+            extra={"batch_rate": batch_rate},
+        )
+    ]
+
+
+def main(argv: Any = None) -> None:
+    parser = h.parser(__doc__.splitlines()[0])
+    parser.add_argument("--batch-rate", type=float, help="registrations/s the batch benchmark reached")
+    args = parser.parse_args(argv)
+    h.emit(rows(args.quick, args.batch_rate), args)
+
+
+if __name__ == "__main__":
+    main()
