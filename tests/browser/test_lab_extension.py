@@ -156,8 +156,15 @@ def test_insert_register_cell_command_adds_load_ext_once(lab: Lab) -> None:
         INSERTED_REGISTER_CELL,
         "# End",
     ]
+    cell_types = lab.page.evaluate(
+        "() => [...window.jupyterapp.shell.currentWidget.content.model.cells].map(c => c.type)"
+    )
+    assert cell_types == ["code", "code", "code", "code", "markdown"]
     toolbar_button = lab.page.locator(".jp-NotebookPanel:visible .modelarts-toolbar-button")
     assert toolbar_button.count() == 1
+    lab.page.locator(".jp-NotebookPanel:visible .jp-Cell").first.click(button="right")
+    menu_item = lab.page.locator(".lm-Menu-item", has_text="Register a ModelArts image")
+    assert menu_item.first.is_visible()
 
 
 @pytest.mark.parametrize(("theme", "name"), [(LIGHT_THEME, "light"), (DARK_THEME, "dark")])
