@@ -88,6 +88,9 @@ def main(argv: Any = None) -> int:
         help="run only these: " + ", ".join(key for key, _, _ in BENCHMARKS),
     )
     parser.add_argument("--no-profile", action="store_true", help="skip the pyinstrument profile")
+    parser.add_argument(
+        "--record", action="store_true", help="also put the table into BENCHMARKS.md (between its markers)"
+    )
     args = parser.parse_args(argv)
 
     machine = h.machine_info()
@@ -137,7 +140,25 @@ def main(argv: Any = None) -> int:
     )
     (h.RESULTS / "latest.md").write_text(_markdown(machine, rows, seconds, command))
     print(f"Results: {(h.RESULTS / 'latest.md').relative_to(h.REPO)}, latest.json")
+    if args.record:
+        record(_markdown(machine, rows, seconds, command))
     return 0
+
+
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def record(markdown: str) -> None:
+    """Replace the results block of BENCHMARKS.md (between its markers) with this run's table."""
+    document = h.REPO / "BENCHMARKS.md"
+    text = document.read_text()
+    if START not in text or END not in text:
+        print(f"[bench] BENCHMARKS.md has no {START} ... {END} block: not recorded", file=sys.stderr)
+        return
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    document.write_text(f"{head}{START}\n{markdown}{END}{tail}")
+    print("Recorded in BENCHMARKS.md")
 
 
 if __name__ == "__main__":
