@@ -145,7 +145,8 @@ _HOST_RE = re.compile(
 _NAMESPACE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
 _NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,510}[a-z0-9])?$")
 _TAG_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters, Unicode line separators, and lone UTF-16 surrogates (which cannot be sent as UTF-8).
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _EXAMPLE_SWR = "swr.eu-de.otc.t-systems.com/my-team/my-image:1.0"
 
 
@@ -186,7 +187,11 @@ def parse_swr_path(value: Any) -> SwrPath:
         raise _swr_error(value, "must be text", f"write the SWR address as text, e.g. {_EXAMPLE_SWR!r}")
     text = value.strip(" ")
     if _CONTROL_RE.search(text):
-        raise _swr_error(value, "contains a control character or line break", "remove it and keep one line")
+        raise _swr_error(
+            value,
+            "contains a control character, line break or unpaired surrogate",
+            "remove it and keep one line",
+        )
     if not text:
         raise _swr_error(value, "is empty", f"give the SWR address, e.g. {_EXAMPLE_SWR!r}")
     if any(ch.isspace() for ch in text):
@@ -364,7 +369,10 @@ def _plain_text(field: str, allow_newlines: bool = False) -> BeforeValidator:
         text = str(value)
         pattern = text.replace("\n", "").replace("\t", "") if allow_newlines else text
         if _CONTROL_RE.search(pattern):
-            raise _fail("contains a control character", "remove it (only plain text is accepted)")
+            raise _fail(
+                "contains a control character or an unpaired surrogate",
+                "remove it (only plain text is accepted)",
+            )
         return text
 
     return BeforeValidator(check)
@@ -380,7 +388,7 @@ def _text_list(value: Any) -> Any:
             raise _fail("must be a list of text", "write a list such as [team-a, gpu]")
         text = str(element)
         if _CONTROL_RE.search(text):
-            raise _fail("contains a control character", "remove it")
+            raise _fail("contains a control character or an unpaired surrogate", "remove it")
         out.append(text)
     return out
 
@@ -510,9 +518,15 @@ class RegisterImageRequest(BaseModel):
 _REQUEST_FIELDS = tuple(RegisterImageRequest.model_fields)
 
 
+def _field_label(key: Any) -> str:
+    """A field name as shown in a message: quoted when blank or not a plain name, so it stays visible."""
+    text = str(key)
+    return text if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", text) else repr(text)
+
+
 def _error_from_pydantic(item: Mapping[str, Any], data: Mapping[str, Any]) -> InvalidRequestError:
     loc = item.get("loc") or ("body",)
-    field = str(loc[0])
+    field = _field_label(loc[0])
     value = data.get(field, item.get("input")) if isinstance(data, Mapping) else item.get("input")
     kind = item.get("type")
     ctx = item.get("ctx") or {}

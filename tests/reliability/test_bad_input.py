@@ -92,8 +92,8 @@ def test_bad_input_is_one_line_naming_field_and_fix_and_sends_nothing(
 
 GOOD = "swr.eu-de.otc.t-systems.com/my-team/pytorch_2_3:cuda12"
 
-#: Lone UTF-16 surrogates pass the models' text checks, then `client._Core.body` cannot encode them
-#: (UnicodeEncodeError with a traceback). Kept out of the shared corpus until models.py refuses them.
+#: Lone UTF-16 surrogates (a YAML "\\ud800" escape makes one) cannot be encoded as UTF-8: once they
+#: slipped past the text checks and surfaced as a UnicodeEncodeError traceback from the client.
 SURROGATES = [
     *[
         (f"surrogate-{field}", "", f'swr_path: {GOOD}\n{field}: "a\\ud800b"\n', {}, field)
@@ -114,7 +114,7 @@ SURROGATES = [
 @pytest.mark.parametrize(
     ("case_id", "line", "cell", "ns", "field"), SURROGATES, ids=[c[0] for c in SURROGATES]
 )
-def test_BUG_a_lone_surrogate_in_a_text_field_is_a_traceback_not_a_one_line_error(
+def test_a_lone_surrogate_in_a_text_field_is_a_one_line_error(
     shell: InteractiveShell,
     emulator_env: Emulator,
     capsys: pytest.CaptureFixture[str],
@@ -124,7 +124,7 @@ def test_BUG_a_lone_surrogate_in_a_text_field_is_a_traceback_not_a_one_line_erro
     ns: dict[str, Any],
     field: str,
 ) -> None:
-    """Fails until models.py refuses lone surrogates (U+D800-U+DFFF) in text fields."""
+    """Lone surrogates (U+D800-U+DFFF) cannot be sent as UTF-8: refused in one line, nothing sent."""
     result, shown = _run(shell, capsys, _source(line, cell), ns)
     assert "UnicodeEncodeError" not in shown, f"{case_id}: traceback instead of a one-line error"
     assert isinstance(result.error_in_exec, UsageError), shown[-500:]

@@ -206,7 +206,7 @@ def test_a_valid_request_is_always_sendable_json(value: dict[str, Any]) -> None:
         optional={"description": with_surrogates, "tags": st.lists(with_surrogates, max_size=3)},
     )
 )
-def test_BUG_text_with_lone_surrogates_is_refused_or_sendable(value: dict[str, Any]) -> None:
+def test_text_with_lone_surrogates_is_refused_or_sendable(value: dict[str, Any]) -> None:
     """Text may hold lone surrogates (a YAML "\\ud800" escape does that); accepted text must encode."""
     request = _request_or_one_error(value)
     if request is not None:
