@@ -128,6 +128,11 @@ def _tokenise(text: str) -> tuple[str, dict[str, str]]:
     return _PLACEHOLDER.sub(replace, text), tokens
 
 
+def tokenise_placeholders(text: str) -> tuple[str, dict[str, str]]:
+    """Replace each `{{ ... }}` in an option line by one inert word that shell-style splitting keeps whole."""
+    return _tokenise(text)
+
+
 def fill_placeholders(
     data: Any, tokens: Mapping[str, str], namespace: Mapping[str, Any], *, field: str = "body"
 ) -> Any:

@@ -559,7 +559,18 @@ class RegisterImageMagics(Magics):
         if extra:
             extra(parser)
         _add_context_options(parser)
-        args = parser.parse(rest)
+        from .cellbody import fill_placeholders, tokenise_placeholders
+
+        # `%modelarts show {{ img.id }}`: the ID may come from a Python value, filled in as data
+        tokenised, tokens = tokenise_placeholders(rest)
+        args = parser.parse(tokenised)
+        with _user_errors():
+            image_id = fill_placeholders(args.image_id, tokens, self._user_ns, field="ID")
+        if not isinstance(image_id, str) or not image_id.strip():
+            raise UsageError(
+                f"ID: {image_id!r} is not an image ID; give the image's id, e.g. {{{{ img.id }}}}"
+            )
+        args.image_id = image_id.strip()
         context = self.context({dest: getattr(args, dest) for _, dest, _ in _CONTEXT_OPTIONS})
         return args, context, self._client(context)
 

@@ -164,3 +164,16 @@ def test_form_opens_prefilled_from_the_cell(ip, cell, line, emulator_env):
     assert form.values() == {"swr_path": GOOD, "arch": "AARCH64"}
     assert line("register_image_form", "").error is None
     assert emulator_env.store.images() == []
+
+
+def test_an_image_id_can_come_from_a_python_value(line, cell, ip, emulator_env):
+    image = _register(cell)
+    ip.user_ns["img"] = image
+    assert line("modelarts", "show {{ img.id }}").result.id == image.id
+    assert line("modelarts", "wait {{ img.id }} --timeout 30").result.status == "ACTIVE"
+    unknown = str(line("modelarts", "show {{ nope.id }}").error)
+    assert "nope" in unknown and "\n" not in unknown
+    ip.user_ns["n"] = 5
+    assert str(line("modelarts", "show {{ n }}").error).startswith("ID: 5 is not an image ID")
+    assert line("modelarts", "delete {{ img.id }}").error is None
+    assert emulator_env.store.images() == []
