@@ -386,6 +386,16 @@ class EmulatorProcess:
         seen: dict[str, int] = response.json()
         return seen
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the emulator process has used so far; None off Linux."""
+        if self._process is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """Stop the process (SIGTERM: it flushes and exits) and wait for it."""
         if self._control is not None:

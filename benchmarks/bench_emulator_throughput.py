@@ -50,31 +50,44 @@ async def _load(url: str, label: str, seconds: float) -> tuple[int, float]:
     return done[0], time.perf_counter() - start
 
 
-def measure(seconds: float, repeats: int) -> h.Stats:
-    """Register calls per second over `repeats` runs of `seconds` each."""
+def measure(seconds: float, repeats: int) -> tuple[h.Stats, h.Stats]:
+    """(register calls per second, the emulator's calls per CPU-second) over `repeats` runs."""
     rates = []
+    capacity = []
     with h.emulator_process() as emulator:
         emulator.reset()
         asyncio.run(_load(emulator.url, "warm", 0.5))
         for attempt in range(repeats):
             emulator.reset()
+            before = emulator.cpu_seconds()
             count, elapsed = asyncio.run(_load(emulator.url, f"load{attempt}", seconds))
+            after = emulator.cpu_seconds()
             rates.append(count / elapsed)
-    return h.Stats(rates, "/s")
+            if before is not None and after is not None and after > before:
+                capacity.append(count / (after - before))
+    return h.Stats(rates, "/s"), h.Stats(capacity or [float("nan")], "/s")
 
 
 def rows(quick: bool = False, batch_rate: float | None = None) -> list[h.Row]:
     """One row: the emulator's register rate; a verdict when the batch benchmark's rate is known."""
-    stats = measure(1.5 if quick else 3.0, 3 if quick else 5)
+    stats, capacity = measure(1.5 if quick else 3.0, 3 if quick else 5)
     passed = None
     target = "recorded"
-    note = f"{CLIENTS} concurrent httpx.AsyncClient with AkSkAuth, one process; emulator in another"
+    # On 2 cores the 16 async clients (about 1 ms of client CPU per call) compete with the
+    # emulator for the CPU, so the rate reached says as much about the load generator as about
+    # the server. What the emulator itself can serve is its calls per CPU-second (one asyncio
+    # process uses at most one core): that is what must stay above the batch's rate.
+    note = (
+        f"{CLIENTS} concurrent httpx.AsyncClient with AkSkAuth in one process, emulator in another; "
+        f"the emulator used 1 CPU-second per {capacity.median:.0f} calls "
+        f"({capacity.min:.0f}-{capacity.max:.0f}), i.e. it can serve that many per second on one core"
+    )
     if batch_rate is not None:
-        target = f">= 1.5x the batch's {batch_rate:.0f}/s"
-        passed = stats.median >= 1.5 * batch_rate
+        target = f"capacity >= 1.5x the batch's {batch_rate:.0f}/s"
+        passed = capacity.median >= 1.5 * batch_rate
         note += (
-            f"; the batch benchmark ran at {batch_rate:.0f} registrations/s, "
-            f"{stats.median / batch_rate:.1f}x below what the emulator serves"
+            f"; the batch ran at {batch_rate:.0f} registrations/s, "
+            f"{capacity.median / batch_rate:.1f}x below the emulator's capacity"
         )
     return [
         h.Row(
@@ -84,7 +97,7 @@ def rows(quick: bool = False, batch_rate: float | None = None) -> list[h.Row]:
             target=target,
             passed=passed,
             note=note,
-            extra={"batch_rate": batch_rate},
+            extra={"batch_rate": batch_rate, "capacity_per_cpu_second": capacity.summary()},
         )
     ]
 
