@@ -15,7 +15,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from labharness import CHROMIUM, CHROMIUM_ARGS, LIGHT_THEME, Lab, LabServer, start_lab_server
+from labharness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LIGHT_THEME,
+    REPO,
+    Lab,
+    LabServer,
+    start_lab_server,
+)
+
+FAILURE_SHOTS = REPO / "out" / "browser-failures"
 
 
 @pytest.fixture(scope="session")
@@ -53,9 +63,20 @@ def chromium(lab_server: LabServer) -> Iterator[Any]:
         playwright.stop()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the test item, so fixtures can tell a failed test."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def lab(lab_server: LabServer, chromium: Any) -> Iterator[Lab]:
-    """A fresh browser page with JupyterLab open in a new workspace, light theme."""
+def lab(request: pytest.FixtureRequest, lab_server: LabServer, chromium: Any) -> Iterator[Lab]:
+    """A fresh browser page with JupyterLab open in a new workspace, light theme.
+
+    When the test fails, a screenshot of the page goes to out/browser-failures/<test>.png.
+    """
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
     try:
         page = context.new_page()
@@ -64,5 +85,10 @@ def lab(lab_server: LabServer, chromium: Any) -> Iterator[Lab]:
         harness.open()
         harness.set_theme(LIGHT_THEME)
         yield harness
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            FAILURE_SHOTS.mkdir(parents=True, exist_ok=True)
+            name = "".join(c if c.isalnum() or c in "-_" else "_" for c in request.node.name)
+            page.screenshot(path=str(FAILURE_SHOTS / f"{name}.png"))
     finally:
         context.close()

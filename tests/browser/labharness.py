@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 REPO = Path(__file__).resolve().parents[2]
 BUILT_LABEXTENSION = REPO / "modelarts_magic" / "labextension"
 CHROMIUM = Path(os.environ.get("MODELARTS_MAGIC_CHROMIUM", "/usr/bin/chromium"))
@@ -263,12 +265,24 @@ class Lab:
             [command, dict(args or {})],
         )
 
-    def run_from_palette(self, label: str) -> None:
-        """Open the command palette, search for `label` and click the matching entry."""
-        self.execute("apputils:activate-command-palette")
+    def run_from_palette(self, label: str, attempts: int = 3) -> None:
+        """Open the command palette, search for `label` and click the matching entry.
+
+        The modal palette closes when it loses focus (e.g. to a notebook that grabs focus as
+        it settles), so a closed palette is reopened a couple of times before giving up.
+        """
         search = self.page.locator(".lm-CommandPalette-input:visible")
-        search.fill(label)
-        self.page.locator(".lm-CommandPalette-item:visible", has_text=label).first.click()
+        item = self.page.locator(".lm-CommandPalette-item:visible", has_text=label).first
+        for attempt in range(attempts):
+            if not search.count():
+                self.execute("apputils:activate-command-palette")
+            try:
+                search.fill(label, timeout=5_000)
+                item.click(timeout=5_000)
+                return
+            except PlaywrightTimeoutError:
+                if attempt == attempts - 1:
+                    raise
 
     def set_theme(self, theme: str) -> None:
         """Switch the Lab theme (e.g. `DARK_THEME`) and wait until it is applied."""
