@@ -22,7 +22,7 @@ from modelarts_magic.display import image_html  # noqa: E402
 from modelarts_magic.models import Image  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-FIXTURE = Path("/work/shared/fixtures/examples/register-response.json")
+FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "examples" / "register-response.json"
 
 THEMES = {
     "light": ("#ffffff", "rgba(0,0,0,0.87)"),

@@ -22,7 +22,7 @@ from modelarts_magic.display import (
 )
 from modelarts_magic.models import DEV_SERVICE_OFFERS, Image
 
-EXAMPLES = Path("/work/shared/fixtures/examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "examples"
 ROOT = Path(__file__).resolve().parents[2]
 
 ACTIVE = {

@@ -9,7 +9,7 @@ import pytest
 
 from modelarts_magic.models import Image
 
-SEED = Path("/work/shared/fixtures/examples/register-request.json")
+SEED = Path(__file__).resolve().parents[1] / "fixtures" / "examples" / "register-request.json"
 SEED_BODY = json.loads(SEED.read_text()) if SEED.exists() else None
 GOOD = "swr.eu-de.otc.t-systems.com/my-team/pytorch_2_3:cuda12"
 

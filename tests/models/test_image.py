@@ -6,7 +6,7 @@ from pathlib import Path
 
 from modelarts_magic.models import Arch, DevService, Image, ImageListQuery, ImagePage, ImageStatus
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "examples"
 
 
 def load(name):
@@ -60,5 +60,12 @@ def test_only_id_is_required():
 
 
 def test_list_query_pairs_are_upper_case_and_booleans_lower():
-    query = ImageListQuery.from_user({"name": "x", "name_fuzzy_match": False, "type": "dedicated", "limit": 5})
-    assert query.to_params() == [("limit", "5"), ("name", "x"), ("name_fuzzy_match", "false"), ("type", "DEDICATED")]
+    query = ImageListQuery.from_user(
+        {"name": "x", "name_fuzzy_match": False, "type": "dedicated", "limit": 5}
+    )
+    assert query.to_params() == [
+        ("limit", "5"),
+        ("name", "x"),
+        ("name_fuzzy_match", "false"),
+        ("type", "DEDICATED"),
+    ]

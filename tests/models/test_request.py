@@ -16,7 +16,7 @@ from modelarts_magic.models import (
     validate_request,
 )
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "examples"
 GOOD = "swr.eu-de.otc.t-systems.com/my-team/pytorch_2_3:cuda12"
 
 
