@@ -23,4 +23,6 @@ def test_every_public_name_resolves():
 
 
 def test_labextension_path_points_at_the_shipped_build():
-    assert modelarts_magic._jupyter_labextension_paths() == [{"src": "labextension", "dest": "modelarts-magic"}]
+    assert modelarts_magic._jupyter_labextension_paths() == [
+        {"src": "labextension", "dest": "modelarts-magic"}
+    ]
