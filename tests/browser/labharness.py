@@ -43,6 +43,9 @@ CHROMIUM_ARGS = [
 LIGHT_THEME = "JupyterLab Light"
 DARK_THEME = "JupyterLab Dark"
 SERVER_START_TIMEOUT = 60.0
+#: Lab extensions other packages in the venv bring that the test server turns off.
+DISABLED_EXTENSIONS = ("jupysql-plugin",)
+SCRUBBED_ENV_PREFIXES = ("JUPYTER", "MODELARTS_", "HUAWEICLOUD_", "OS_", "MA_")
 
 
 @dataclass
@@ -65,14 +68,25 @@ class LabServer:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)
 
-    def federated_extensions(self) -> list[str]:
-        """Names of the prebuilt extensions the Lab page loads (from its page config)."""
+    def page_config(self) -> dict[str, Any]:
+        """The page config the Lab page starts from (the `jupyter-config-data` JSON in /lab)."""
         request = urllib.request.Request(f"{self.url}/lab", headers={"Authorization": f"token {self.token}"})
         with urllib.request.urlopen(request, timeout=10) as response:
             html = response.read().decode()
         start = html.index(">", html.index('id="jupyter-config-data"')) + 1
-        config = json.loads(html[start : html.index("</script>", start)])
-        return [extension["name"] for extension in config.get("federated_extensions", [])]
+        return dict(json.loads(html[start : html.index("</script>", start)]))
+
+    def federated_extensions(self) -> list[str]:
+        """Names of the prebuilt extensions the Lab page loads (from its page config)."""
+        return [extension["name"] for extension in self.page_config().get("federated_extensions", [])]
+
+    def request(self, method: str, path: str) -> int:
+        """Send a body-less Jupyter REST request (e.g. DELETE a session); return the HTTP status."""
+        request = urllib.request.Request(
+            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of the server's log, for failure messages."""
@@ -108,7 +122,9 @@ def isolated_env(base: Path) -> dict[str, str]:
     }
     for directory in dirs.values():
         directory.mkdir(parents=True, exist_ok=True)
-    env = {key: value for key, value in os.environ.items() if not key.startswith("JUPYTER")}
+    # Kernels must not see this machine's Jupyter or cloud settings (a tutorial would talk to the
+    # real cloud instead of its emulator); `extra_env` of `start_lab_server` adds what a test needs.
+    env = {key: value for key, value in os.environ.items() if not key.startswith(SCRUBBED_ENV_PREFIXES)}
     env.update({key: str(value) for key, value in dirs.items()})
     env["JUPYTER_PLATFORM_DIRS"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
@@ -174,6 +190,12 @@ def start_lab_server(extra_env: Mapping[str, str] | None = None) -> Iterator[Lab
         root = base / "root"
         settings = base / "settings"
         root.mkdir()
+        # jupysql-plugin (installed with the benchmark extra) adds a "Format SQL" button to every
+        # notebook toolbar; the tests do not need it and screenshots should not show it.
+        _write_json(
+            Path(env["JUPYTER_CONFIG_DIR"]) / "labconfig" / "page_config.json",
+            {"disabledExtensions": {extension: True for extension in DISABLED_EXTENSIONS}},
+        )
         # Without this a news/update pop-up covers part of the page.
         _write_json(
             settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
@@ -334,6 +356,56 @@ class Lab:
                 "() => window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayName === 'No Kernel'"
             )
         self.page.locator(".jp-NotebookPanel:visible .jp-Notebook").wait_for()
+
+    def open_notebook_without_kernel(self, path: str) -> None:
+        """Open a notebook as saved, starting no kernel even when its metadata names one.
+
+        What a user sees reopening a saved notebook with no kernel (the kernel menu's "No
+        Kernel"): outputs are drawn from the saved file only.
+        """
+        self.execute(
+            "docmanager:open",
+            {"path": path, "factory": "Notebook", "kernelPreference": {"shouldStart": False}},
+        )
+        self.page.wait_for_function(
+            "path => { const w = window.jupyterapp.shell.currentWidget; "
+            "return !!w && !!w.context && w.context.path === path && w.context.isReady "
+            "  && w.sessionContext.isReady && !w.sessionContext.session "
+            "  && w.sessionContext.kernelDisplayName === 'No Kernel'; }",
+            arg=path,
+            timeout=30_000,
+        )
+        self.page.locator(".jp-NotebookPanel:visible .jp-Notebook").wait_for()
+
+    def close_notebook(self, path: str) -> None:
+        """Close the notebook open at `path` (save it first: a changed one asks) and wait until it is gone."""
+        dirty = self.page.evaluate(
+            "path => { const shell = window.jupyterapp.shell; "
+            "const w = [...shell.widgets('main')].find(w => w.context && w.context.path === path); "
+            "if (!w || w.context.model.dirty) { return !!w; } w.close(); return false; }",
+            path,
+        )
+        if dirty:
+            raise AssertionError(f"{path} has unsaved changes: save it before closing")
+        self.page.wait_for_function(
+            "path => ![...window.jupyterapp.shell.widgets('main')]"
+            "  .some(w => w.context && w.context.path === path)",
+            arg=path,
+        )
+
+    def shutdown_kernels(self, timeout: float = 30.0) -> None:
+        """Shut down every kernel of the server (through its REST API) and wait until none is left."""
+        for session in self.server.api("/api/sessions"):
+            self.server.request("DELETE", f"/api/sessions/{session['id']}")
+        for kernel in self.server.api("/api/kernels"):
+            self.server.request("DELETE", f"/api/kernels/{kernel['id']}")
+        deadline = time.monotonic() + timeout
+        while self.server.api("/api/kernels"):
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"kernels still running after {timeout}s: {self.server.api('/api/kernels')}"
+                )
+            time.sleep(0.2)
 
     def wait_kernel_idle(self, timeout: float = 60.0) -> None:
         """Wait until the current notebook's kernel is connected and idle.
