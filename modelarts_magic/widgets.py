@@ -533,7 +533,7 @@ _CODE_FIELDS = {
     "ModelArts.6737": "swr_path",
     "ModelArts.0102": "workspace_id",
 }
-_LABEL_WIDTH = "130px"
+_LABEL_WIDTH = "150px"  # "Resource category" in bold fits on one line
 # Text colours of middle lightness: about 4:1 contrast or better on white and on a dark theme alike.
 _ERROR_STYLE = "color:#d73a49;font-size:0.9em"
 _OK_STYLE = "color:#21883f;font-size:0.9em"
