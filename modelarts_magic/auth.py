@@ -56,6 +56,7 @@ __all__ = [
 # Headers AkSkAuth signs besides every `X-...` one. Connection, Accept-Encoding, Content-Length and
 # User-Agent are left out, as the SDK's own transport does: proxies and transports may rewrite them.
 _ALWAYS_SIGNED = frozenset({b"host", b"content-type"})
+_TEMPLATES_MAX = 256  # request shapes AkSkAuth remembers (see AkSkAuth.sign)
 _DEFAULT_REFRESH_MARGIN = 300.0  # seconds before `expires_at` a cached token is replaced
 _EXPIRES_AT = re.compile(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?", re.IGNORECASE)
 
@@ -145,13 +146,47 @@ class AkSkAuth(httpx.Auth):
             raise ConfigurationError(
                 "ak / sk contain white space; copy the keys again without spaces or line breaks"
             )
-        self.ak = SecretStr(ak_text)
+        # Signing templates per request shape (method, path and query, headers to sign but the
+        # date): a client sends the same few shapes again and again. Cleared when a setting changes.
+        self._templates: dict[tuple[Any, ...], _Template] = {}
+        self._ak = SecretStr(ak_text)
         self.sk = SecretStr(sk_text)
         self._key = signing.SigningKey(sk_text)
-        self.project_id = project_id.strip() if project_id else None
+        self._project_id = project_id.strip() if project_id else None
         token = reveal(security_token).strip()
-        self.security_token = SecretStr(token) if token else None
+        self._security_token = SecretStr(token) if token else None
         self.allow_insecure_http = allow_insecure_http
+        self._allowed_origin: tuple[str, bytes, bool] | None = None
+
+    @property
+    def ak(self) -> SecretStr:
+        """The access key."""
+        return self._ak
+
+    @ak.setter
+    def ak(self, value: SecretStr) -> None:
+        self._ak = value
+        self._templates = {}
+
+    @property
+    def project_id(self) -> str | None:
+        """The project sent (and signed) as `X-Project-Id`, if any."""
+        return self._project_id
+
+    @project_id.setter
+    def project_id(self, value: str | None) -> None:
+        self._project_id = value
+        self._templates = {}
+
+    @property
+    def security_token(self) -> SecretStr | None:
+        """The temporary credentials' token sent (and signed) as `X-Security-Token`, if any."""
+        return self._security_token
+
+    @security_token.setter
+    def security_token(self, value: SecretStr | None) -> None:
+        self._security_token = value
+        self._templates = {}
 
     def __repr__(self) -> str:
         token = f", security_token={HIDDEN}" if self.security_token else ""
@@ -161,49 +196,110 @@ class AkSkAuth(httpx.Auth):
         """Set the signing headers and `Authorization` on `request` (in place) and return it."""
         headers = request.headers
         url = request.url
-        # What gets signed, collected in one pass over the raw headers, then set in one go.
-        to_sign: dict[str, str] = {}
-        for raw_name, raw_value in headers.raw:
-            key = raw_name.lower()
-            if key in _ALWAYS_SIGNED or key.startswith(b"x-"):
-                to_sign[key.decode("latin-1")] = _header_text(raw_value)
+        # httpx keeps (name, lower-case name, value) triples; reading and appending to them directly
+        # costs a third of the public API (each `headers[name] = value` re-scans the list), so do
+        # it when httpx is the one we know, else take the public way.
+        entries = getattr(headers, "_list", None)
+        if type(entries) is not list or getattr(headers, "_encoding", None) is not None:
+            entries = None
+        # The request's shape: what it signs besides the date, read in one pass over the headers.
+        key: list[Any] = [request.method, url.raw_path]
+        has_host = clash = False
+        for item in entries if entries is not None else headers.raw:
+            name = item[1] if entries is not None else item[0].lower()
+            if name in _ALWAYS_SIGNED or name.startswith(b"x-"):
+                if name == b"x-sdk-date":  # replaced by now's date
+                    clash = True
+                else:
+                    key.append((name, item[-1]))
+                    has_host = has_host or name == b"host"
+            elif name == b"authorization":
+                clash = True
+        if not has_host:
+            key.append(url.netloc)
+        shape = tuple(key)
+        template = self._templates.get(shape)
+        if template is None:
+            template = self._template(request, shape)
+        if template.query is not None:
+            request.url = url.copy_with(query=template.query)
         date = signing.sdk_date(now)
-        added = {"X-Sdk-Date": date}
-        to_sign["x-sdk-date"] = date
+        authorization = template.signer.authorization(self._key, date, request.content)
+        if entries is not None and not clash and not template.replaces:
+            entries.append((b"X-Sdk-Date", b"x-sdk-date", date.encode()))
+            entries.extend(template.raw_added)
+            entries.append((b"Authorization", b"authorization", authorization.encode()))
+        else:
+            headers["X-Sdk-Date"] = date
+            for name, value in template.added:
+                headers[name] = value
+            headers["Authorization"] = authorization
+        return request
+
+    def _template(self, request: httpx.Request, shape: tuple[Any, ...]) -> _Template:
+        """Work out (and remember) how to sign requests of this shape."""
+        to_sign: dict[str, str] = {}
+        for item in shape[2:]:
+            if isinstance(item, tuple):
+                to_sign[item[0].decode("latin-1")] = _header_text(item[1])
+        to_sign["x-sdk-date"] = ""  # each request's own
+        added: list[tuple[str, str]] = []
         if self.project_id and to_sign.get("x-project-id") != self.project_id:
-            to_sign["x-project-id"] = added["X-Project-Id"] = self.project_id
+            to_sign["x-project-id"] = self.project_id
+            added.append(("X-Project-Id", self.project_id))
         if self.security_token is not None:
             token = self.security_token.get_secret_value()
-            to_sign["x-security-token"] = added["X-Security-Token"] = token
+            to_sign["x-security-token"] = token
+            added.append(("X-Security-Token", token))
         if "host" not in to_sign:
-            to_sign["host"] = added["Host"] = url.netloc.decode("ascii")
-        path, _, query = url.raw_path.decode("ascii").partition("?")
+            to_sign["host"] = request.url.netloc.decode("ascii")
+            added.append(("Host", to_sign["host"]))
+        path, _, query = request.url.raw_path.decode("ascii").partition("?")
         pairs: list[tuple[str, str]] = []
+        send_query: bytes | None = None
         if query:
             # Send the canonical query itself, as the SDK does: what is signed is then exactly
             # what the gateway reads, whatever it makes of `+` or of the order of the pairs.
-            pairs = url.params.multi_items()
+            pairs = request.url.params.multi_items()
             canonical = signing.canonical_query(pairs)
             if canonical != query:
-                request.url = url.copy_with(query=canonical.encode("ascii"))
-        added["Authorization"] = signing.authorization_header(
-            self.ak.get_secret_value(),
-            self._key,
-            request.method,
-            path,
-            pairs,
-            to_sign,
-            request.content,
-            normalized=True,
+                send_query = canonical.encode("ascii")
+        signer = signing.signing_template(self.ak.get_secret_value(), request.method, path, pairs, to_sign)
+        present = {item[0] for item in shape[2:] if isinstance(item, tuple)}
+        template = _Template(
+            signer,
+            tuple(added),
+            tuple((name.encode(), name.lower().encode(), value.encode()) for name, value in added),
+            any(name.lower().encode() in present for name, _ in added),
+            send_query,
         )
-        for name, value in added.items():  # not `headers.update`: it costs 3x as much
-            headers[name] = value
-        return request
+        templates = self._templates
+        if len(templates) >= _TEMPLATES_MAX:  # e.g. one GET per image id: keep it bounded
+            templates.clear()
+        templates[shape] = template
+        return template
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Sign the request (a fresh `X-Sdk-Date` each time it is sent) and send it."""
-        _check_url(request.url, self.allow_insecure_http)
+        url = request.url
+        origin = (url.scheme, url.raw_host, self.allow_insecure_http)
+        if origin != self._allowed_origin:  # checked once per origin, not per request
+            _check_url(url, self.allow_insecure_http)
+            self._allowed_origin = origin
         yield self.sign(request)
+
+
+@dataclass(frozen=True)
+class _Template:
+    """How `AkSkAuth` signs one request shape: the signer, the headers it adds, the query to send."""
+
+    signer: signing.SigningTemplate
+    added: tuple[tuple[str, str], ...]
+    #: `added` as httpx's (name, lower-case name, value) byte triples
+    raw_added: tuple[tuple[bytes, bytes, bytes], ...]
+    #: some of `added` is already in the request (with another value): replace, not append
+    replaces: bool
+    query: bytes | None
 
 
 class TokenAuth(httpx.Auth):

@@ -29,6 +29,7 @@ __all__ = [
     "DATE_HEADER",
     "EMPTY_BODY_SHA256",
     "SigningKey",
+    "SigningTemplate",
     "authorization_header",
     "canonical_query",
     "canonical_request",
@@ -38,6 +39,7 @@ __all__ = [
     "sdk_date",
     "signature",
     "signed_header_names",
+    "signing_template",
     "string_to_sign",
 ]
 
@@ -260,6 +262,61 @@ def authorization_header(
         f"{ALGORITHM} Access={ak}, SignedHeaders={';'.join(signed)}, "
         f"Signature={signature(sk, date, canonical)}"
     )
+
+
+class SigningTemplate:
+    """What one request shape (method, path, query, signed headers but the date) always signs the same.
+
+    `authorization(key, date, body)` gives the `Authorization` value for a request of that shape:
+    per request only the body hash, the canonical request's hash and the HMAC are computed.
+    """
+
+    __slots__ = ("_body_sha256", "_head", "_prefix", "_suffix")
+
+    def __init__(self, prefix: str, suffix: str, body_sha256: str | None, head: str) -> None:
+        self._prefix = prefix  # the canonical request up to the X-Sdk-Date value
+        self._suffix = suffix  # after the date, up to the body hash
+        self._body_sha256 = body_sha256  # fixed by X-Sdk-Content-Sha256, else None: hash the body
+        self._head = head  # "SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature="
+
+    def authorization(self, key: SigningKey, date: str, body: bytes) -> str:
+        """The `Authorization` value for a request of this shape sent at `date` with `body`."""
+        # As `_body_sha256`: an empty body has the empty hash even when X-Sdk-Content-Sha256 is set.
+        body_sha256 = (self._body_sha256 or hashlib.sha256(body).hexdigest()) if body else EMPTY_BODY_SHA256
+        canonical = f"{self._prefix}{date}{self._suffix}{body_sha256}"
+        digest = hashlib.sha256(canonical.encode()).hexdigest()
+        return self._head + key.hmac_hex(f"{ALGORITHM}\n{date}\n{digest}".encode())
+
+
+def signing_template(
+    ak: str,
+    method: str,
+    path: str,
+    query_pairs: Iterable[tuple[str, str]],
+    values: Mapping[str, str],
+) -> SigningTemplate:
+    """The `SigningTemplate` of a request: `values` are its headers to sign (lower-case names,
+    stripped values; names with `_` are left out), X-Sdk-Date among them (its value is not used).
+
+    Gives what `authorization_header(..., normalized=True)` gives for every date and body.
+    """
+    if "x-sdk-date" not in values:
+        raise ValueError("the headers to sign have no X-Sdk-Date; set it (signing.sdk_date()) first")
+    if "host" not in values:
+        raise ValueError("the headers to sign have no Host; set it (host[:port]) first")
+    signed = sorted([name for name in values if "_" not in name])
+    lines = [f"{name}:{values[name]}\n" for name in signed]
+    at = signed.index("x-sdk-date")
+    prefix = (
+        f"{method.upper()}\n{canonical_uri(path)}\n{canonical_query(query_pairs)}\n"
+        f"{''.join(lines[:at])}x-sdk-date:"
+    )
+    suffix = f"\n{''.join(lines[at + 1 :])}\n{';'.join(signed)}\n"
+    fixed = values.get("x-sdk-content-sha256")
+    # The SDK reads it after re-encoding header values as UTF-8 seen through ISO-8859-1.
+    body_sha256 = fixed.encode().decode("iso-8859-1") if fixed else None
+    head = f"{ALGORITHM} Access={ak}, SignedHeaders={';'.join(signed)}, Signature="
+    return SigningTemplate(prefix, suffix, body_sha256, head)
 
 
 def parse_authorization(value: str) -> tuple[str, list[str], str]:
