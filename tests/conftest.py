@@ -84,3 +84,12 @@ def emulator_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulato
     for name, value in emulator.env(reveal_secret=True).items():
         monkeypatch.setenv(name, value)
     return emulator
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the browser tests last, after the notebooks.
+
+    Playwright's sync API keeps an asyncio event loop running in the main thread for as long as its
+    (session-scoped) browser is open; any `asyncio.run()` in a later test would then fail.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
