@@ -186,6 +186,34 @@ def _make_auth(
     )
 
 
+class _Cookies(httpx.Cookies):
+    """httpx's cookie store, minus the ~15 us of urllib objects it builds for a response setting none."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Store the cookies a response sets (the standard library finds none without these headers)."""
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
+
+
+HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
+
+
+def _lean(client: HttpClient) -> HttpClient:
+    """`client` with `_Cookies` as its store (httpx reads every response's cookies, ModelArts sets none)."""
+    if type(getattr(client, "_cookies", None)) is httpx.Cookies and not client.cookies:
+        client._cookies = _Cookies()
+    return client
+
+
+def _prepared_headers(headers: dict[str, str]) -> httpx.Headers | dict[str, str]:
+    """`headers` as httpx.Headers, which a request copies as they are instead of checking each again."""
+    try:
+        return httpx.Headers(headers)
+    except UnicodeEncodeError:  # e.g. a non-ASCII user_agent: let each request raise httpx's error
+        return headers
+
+
 def _same_image(image: Image, swr: SwrPath) -> bool:
     """True when a listed image is the registration of `swr` (name, tag, namespace and registry)."""
     if image.name != swr.name or image.tag != swr.tag or image.status == ImageStatus.DELETED:
@@ -294,8 +322,16 @@ class _Core:
                 "from IAM > My Credentials > Projects"
             )
         self.policy = RetryPolicy(max_retries=max_retries)
-        self.headers = {"User-Agent": user_agent or _USER_AGENT, "Accept": "application/json"}
-        self.post_headers = {**self.headers, "Content-Type": "application/json"}
+        self.headers = _prepared_headers(
+            {"User-Agent": user_agent or _USER_AGENT, "Accept": "application/json"}
+        )
+        self.post_headers = _prepared_headers(
+            {
+                "User-Agent": user_agent or _USER_AGENT,
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+            }
+        )
         self.project_id: str | None = None
         self._images_url = httpx.URL()
         self._images_path = ""
@@ -307,7 +343,13 @@ class _Core:
         if self._tls is None:
             with self._tls_lock:
                 if self._tls is None:
-                    self._tls = httpx.create_ssl_context(verify=self.verify)
+                    if self.verify is True and self.endpoint.lower().startswith("http://"):
+                        # Every request goes to the plain-http endpoint (redirects are not followed):
+                        # skip loading the CA bundle. This context trusts no certificate at all, so
+                        # an https:// URL could only fail through it, never pass unverified.
+                        self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                    else:
+                        self._tls = httpx.create_ssl_context(verify=self.verify)
         return self._tls
 
     def set_project(self, project_id: str) -> None:
@@ -571,12 +613,14 @@ class ModelArtsClient:
                 if http is None:
                     if self._closed:
                         raise RuntimeError(_CLOSED)
-                    http = self._http_client = httpx.Client(
-                        auth=self._core.auth,
-                        timeout=self._core.timeout,
-                        verify=self._core.tls() if self._transport is None else self._core.verify,
-                        transport=self._transport,
-                        limits=_LIMITS,
+                    http = self._http_client = _lean(
+                        httpx.Client(
+                            auth=self._core.auth,
+                            timeout=self._core.timeout,
+                            verify=self._core.tls() if self._transport is None else self._core.verify,
+                            transport=self._transport,
+                            limits=_LIMITS,
+                        )
                     )
         return http
 
@@ -801,12 +845,14 @@ class AsyncModelArtsClient:
 
     def _new_http(self, limits: httpx.Limits = _LIMITS) -> httpx.AsyncClient:
         core = self._core
-        return httpx.AsyncClient(
-            auth=core.auth,
-            timeout=core.timeout,
-            verify=core.tls() if self._transport is None else core.verify,
-            transport=self._transport,
-            limits=limits,
+        return _lean(
+            httpx.AsyncClient(
+                auth=core.auth,
+                timeout=core.timeout,
+                verify=core.tls() if self._transport is None else core.verify,
+                transport=self._transport,
+                limits=limits,
+            )
         )
 
     @property
