@@ -8,6 +8,7 @@ an HTML copy, and prints the Image the notebook registered. Nothing here talks t
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -44,8 +45,9 @@ def run_demo(notebook_path: Path | None = None, out_dir: Path = Path("out"), tim
     from .models import Image
 
     path = notebook_path or find_notebook()
-    if path is None:
-        print("modelarts-magic demo: notebooks/01-quickstart.ipynb not found; run it from the repository.")
+    if path is None or not path.is_file():
+        wanted = notebook_path or Path("notebooks/01-quickstart.ipynb")
+        print(f"modelarts-magic demo: {wanted} not found; run it in the repository or give --notebook.")
         return 2
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / path.name
@@ -58,7 +60,9 @@ def run_demo(notebook_path: Path | None = None, out_dir: Path = Path("out"), tim
         notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
     try:
-        client.execute()
+        # The kernel's own stderr is start-up noise (e.g. jupyter_client's TCP warning); cell
+        # output and errors come through the messaging protocol, not through it.
+        client.execute(stderr=subprocess.DEVNULL)
     except CellExecutionError as error:
         nbformat.write(notebook, executed)
         print(f"A cell failed; the partly executed notebook is in {executed}\n{str(error).splitlines()[-1]}")
