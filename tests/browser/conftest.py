@@ -24,8 +24,12 @@ from labharness import (
     LabServer,
     start_lab_server,
 )
+from playwright.sync_api import expect
 
 FAILURE_SHOTS = REPO / "out" / "browser-failures"
+# Playwright's `expect` waits 5 s by default; a kernel round trip on a busy 2-core CI machine can
+# take longer. A wait returns as soon as its condition holds: only a failing test waits it out.
+expect.set_options(timeout=20_000)
 
 
 @pytest.fixture(scope="session")

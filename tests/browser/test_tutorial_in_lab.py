@@ -11,6 +11,7 @@ from typing import Any
 import nbformat
 import pytest
 from labharness import REPO, Lab
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +47,8 @@ def card_summary(lab: Lab) -> list[tuple[str, str, list[str]]]:
 def assert_cards_drawn_by_our_renderer(lab: Lab) -> None:
     # Off-screen cells are in the DOM but not rendered (Lab's default windowing uses CSS
     # content-visibility), so cards are found as attached and read through the DOM.
-    lab.page.locator(RENDERED_CARD).first.wait_for(state="attached")
+    # Outputs are drawn one cell after another: wait for all of them, not just the first.
+    expect(lab.page.locator(RENDERED_CARD)).to_have_count(len(EXPECTED_CARDS))
     assert lab.page.locator(FALLBACK_CARD).count() == 0, "the HTML fallback won over our renderer"
     assert card_summary(lab) == [(name, "ACTIVE", services) for name, services in EXPECTED_CARDS]
     first = lab.page.locator(RENDERED_CARD).first
@@ -72,6 +74,13 @@ def error_outputs(lab: Lab) -> list[Any]:
 def test_quickstart_runs_in_lab_and_its_saved_cards_render_without_a_kernel(lab: Lab) -> None:
     path = lab.write_notebook("01-quickstart.ipynb", nbformat.read(TUTORIAL, as_version=4))
     lab.open_notebook(path)
+    # The test server turns jupysql-plugin's "Format SQL" toolbar button off (it is in the venv
+    # for the benchmarks, and would show in every screenshot); ours stays.
+    toolbar = lab.page.locator(".jp-NotebookPanel:visible .jp-NotebookPanel-toolbar")
+    expect(toolbar.get_by_text("ModelArts image")).to_be_visible()
+    expect(toolbar.get_by_text("Format SQL")).to_have_count(0)
+    assert "jupysql-plugin" in lab.server.page_config()["disabledExtensions"]
+
     lab.run_all_cells(timeout=180)
 
     assert error_outputs(lab) == []
