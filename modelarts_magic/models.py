@@ -704,7 +704,8 @@ LenientInt = Annotated[int | None, BeforeValidator(_lenient_int)]
 class Image(BaseModel):
     """A registered image as the service returns it; only `id` is required, unknown values are kept."""
 
-    model_config = ConfigDict(extra="allow")
+    # Built on first use, not at import: a dry run never parses an answer.
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     id: str
     name: str | None = None
@@ -817,7 +818,7 @@ def _from_ms(value: int | None) -> datetime | None:
 class ImagePage(BaseModel):
     """One page of `GET /v1/{project_id}/images`."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     current: int | None = None
     data: list[Image] = Field(default_factory=list)
