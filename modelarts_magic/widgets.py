@@ -535,8 +535,9 @@ _CODE_FIELDS = {
 }
 _LABEL_WIDTH = "150px"  # "Resource category" in bold fits on one line
 # Text colours of middle lightness: about 4:1 contrast or better on white and on a dark theme alike.
-_ERROR_STYLE = "color:#d73a49;font-size:0.9em"
-_OK_STYLE = "color:#21883f;font-size:0.9em"
+# JupyterLab's theme colours where they exist (readable in light and dark themes), plain colours elsewhere.
+_ERROR_STYLE = "color:var(--jp-error-color1, #d73a49);font-size:0.9em"
+_OK_STYLE = "color:var(--jp-success-color1, #21883f);font-size:0.9em"
 _HELP_STYLE = "opacity:0.7;font-size:0.9em"
 
 
@@ -687,7 +688,9 @@ class RegisterImageForm(widgets.VBox):
 
         basic = [rows[name] for name in _BASIC_FIELDS if name in rows]
         more = [row for name, row in rows.items() if name not in _BASIC_FIELDS]
-        self.more = widgets.Accordion(children=[widgets.VBox(more)], selected_index=None)
+        self.more = widgets.Accordion(
+            children=[widgets.VBox(more)], selected_index=None, layout=widgets.Layout(max_width="800px")
+        )
         self.more.set_title(0, "More fields (newer service versions)")
         self.header = widgets.HTML(self._header_html())
         buttons = widgets.HBox(
