@@ -840,7 +840,6 @@ class AsyncModelArtsClient:
         self._transport = transport
         # Made on the first call that sends: a dry run (build_register_request) never pays for it.
         self._http_client: httpx.AsyncClient | None = None
-        self._extra_pools: list[httpx.AsyncClient] = []  # register_many's other pools, kept for reuse
         self._closed = False
 
     def _new_http(self, limits: httpx.Limits = _LIMITS) -> httpx.AsyncClient:
@@ -886,11 +885,8 @@ class AsyncModelArtsClient:
     async def aclose(self) -> None:
         """Close the pooled connections."""
         self._closed = True
-        pools = [self._http_client, *self._extra_pools]
-        self._extra_pools = []
-        for http in pools:
-            if http is not None:
-                await http.aclose()
+        if self._http_client is not None:
+            await self._http_client.aclose()
 
     @property
     def endpoint(self) -> str:
@@ -974,24 +970,28 @@ class AsyncModelArtsClient:
         # in flight), taking the next item from one shared iterator (so each item exactly once);
         # a few workers share each httpx pool (see _BATCH_POOL).
         pending = iter(range(len(items)))
-        pools = self._batch_pools(workers)
+        # The client's own pool and, for this call only, enough others that each pool serves at
+        # most _BATCH_POOL workers (a custom transport cannot be multiplied: it serves them all).
+        own = self._http
+        extra = (
+            []
+            if self._transport is not None
+            else [self._new_http(_BATCH_LIMITS) for _ in range(-(-workers // _BATCH_POOL) - 1)]
+        )
+        pools = [own, *extra]
 
         async def worker(send: _AsyncSend) -> None:
             for index in pending:
                 results[index] = await self._register_one(items[index], send)
 
-        await asyncio.gather(*(worker(pools[number % len(pools)].send) for number in range(workers)))
-        return [result for result in results if result is not None]
-
-    def _batch_pools(self, workers: int) -> list[httpx.AsyncClient]:
-        """The client's own pool and enough others that each serves at most _BATCH_POOL workers."""
-        if self._transport is not None:  # a custom transport cannot be multiplied
-            return [self._http]
-        wanted = -(-workers // _BATCH_POOL)
-        extra = self._extra_pools
-        while len(extra) < wanted - 1:
-            extra.append(self._new_http(_BATCH_LIMITS))
-        return [self._http, *extra[: wanted - 1]]
+        try:
+            await asyncio.gather(*(worker(pools[number % len(pools)].send) for number in range(workers)))
+        finally:
+            for http in extra:
+                await http.aclose()
+        done = [result for result in results if result is not None]
+        assert len(done) == len(items)  # every worker ran to the end: one result per item
+        return done
 
     async def _register_one(self, item: Any, send: _AsyncSend) -> RegistrationResult:
         attempts = Attempts()
