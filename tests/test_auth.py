@@ -21,6 +21,8 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -501,3 +503,60 @@ def test_aksk_against_the_emulator(emulator, demo) -> None:
         refused = client.get(url, params=params)
     assert refused.status_code == 403
     assert "0206" in refused.text
+
+
+_SHAPE_HEADERS = st.lists(
+    st.tuples(
+        st.sampled_from(["X-Foo", "x-foo", "X_Not_Signed", "Content-Type", "Accept", "User-Agent"]),
+        st.text(alphabet="abc 123-_:/", max_size=6),
+    ),
+    max_size=4,
+    unique_by=lambda item: item[0].lower(),  # one value per header name, as the client sends them
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "POST", "DELETE"]),
+    path=st.sampled_from(["/v1/p/images", "/v1/p/images/abc", "/a b/%7E", "/"]),
+    query=st.sampled_from(["", "?b=2&a=1", "?x=a+b&y=%20", "?z"]),
+    headers=_SHAPE_HEADERS,
+    bodies=st.lists(st.sampled_from([b"", b"{}", b'{"a":1}', "é".encode()]), min_size=1, max_size=3),
+    host=st.sampled_from(["127.0.0.1:8000", "modelarts.example.com"]),
+    config=st.sampled_from([(None, None), ("proj1", None), ("proj1", "temporary-token")]),
+)
+def test_aksk_cached_signing_matches_the_pure_algorithm(method, path, query, headers, bodies, host, config):
+    """AkSkAuth reuses per-shape templates; every signature must still be the pure algorithm's."""
+    project_id, security_token = config
+    auth = AkSkAuth(AK, SK, project_id, security_token, allow_insecure_http=True)
+    for second, body in enumerate(bodies):  # the same shape again: served from the cache
+        request = httpx.Request(method, f"http://{host}{path}{query}", headers=headers, content=body or None)
+        auth.sign(request, datetime(2026, 1, 1, 0, 0, second, tzinfo=timezone.utc))
+        assert request.headers["x-sdk-date"] == f"20260101T00000{second}Z"
+        if project_id:
+            assert request.headers["x-project-id"] == project_id
+        if security_token:
+            assert request.headers["x-security-token"] == security_token
+        # verify as the gateway does: recompute over the headers the Authorization says it signed
+        ak, names, sig = signing.parse_authorization(request.headers["authorization"])
+        assert ak == AK
+        must_sign = {"host", "x-sdk-date"} | {
+            k for k in request.headers if k.startswith("x-") and "_" not in k
+        }
+        assert must_sign - {"x-sdk-date"} <= set(names) and "x-sdk-date" in names
+        canonical = signing.canonical_request(
+            method, request.url.path, request.url.params.multi_items(), request.headers, body, names
+        )
+        assert sig == signing.signature(SK, request.headers["x-sdk-date"], canonical)
+
+
+def test_aksk_changing_the_project_is_signed_at_once() -> None:
+    auth = AkSkAuth(AK, SK, allow_insecure_http=True)
+    first = httpx.Request("GET", "http://127.0.0.1:8000/v1/a/images")
+    auth.sign(first)
+    assert "x-project-id" not in first.headers
+    auth.project_id = "project-b"
+    second = httpx.Request("GET", "http://127.0.0.1:8000/v1/a/images")
+    auth.sign(second)
+    assert second.headers["x-project-id"] == "project-b"
+    assert "x-project-id" in signing.parse_authorization(second.headers["authorization"])[1]

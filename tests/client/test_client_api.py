@@ -284,3 +284,16 @@ def test_debug_logging_shows_no_secret(emulator: Emulator, caplog: pytest.LogCap
     assert "modelarts_magic.client" in {record.name for record in caplog.records}
     for secret in (DEMO.password, DEMO.sk, token):
         assert secret not in caplog.text
+
+
+def test_a_dry_run_opens_no_connection_and_a_closed_client_sends_nothing(emulator: Emulator) -> None:
+    client = ModelArtsClient(emulator.url, DEMO.project_id, ak=DEMO.ak, sk=DEMO.sk)
+    request = client.build_register_request({"swr_path": SEED_SWR})
+    assert request.headers["authorization"].startswith("SDK-HMAC-SHA256 Access=")
+    assert client._http_client is None  # nothing pooled, nothing sent, for a dry run
+    assert sum(emulator.requests_seen.values()) == 0
+    image = client.register_image({"swr_path": SEED_SWR})  # the pool is made on the first send
+    client.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        client.get_image(image.id)
+    assert len(emulator.store.images()) == 1
