@@ -42,6 +42,7 @@ from .exceptions import (
     APIError,
     ConflictError,
     ImageFailedError,
+    InvalidRequestError,
     ModelArtsMagicError,
     TransportError,
     WaitTimeoutError,
@@ -56,6 +57,7 @@ __all__ = [
     "Send",
     "Sleep",
     "Step",
+    "check_wait",
     "register_safely",
     "send_idempotent",
     "wait_for_active",
@@ -242,6 +244,23 @@ def register_safely(
         retry += 1
 
 
+#: The shortest pause between two polls of `wait_for_active`, whatever `poll_interval` says.
+MIN_POLL_PAUSE = 0.05
+
+
+def check_wait(timeout: object, poll_interval: object) -> tuple[float, float]:
+    """`timeout` and `poll_interval` as seconds, or the one-line error naming the bad one and the fix."""
+    checked = []
+    for name, value, example in (("timeout", timeout, 300), ("poll_interval", poll_interval, 5)):
+        number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        if number is None or not number > 0:  # `not > 0` also refuses NaN
+            raise InvalidRequestError(
+                name, value, "must be a positive number of seconds", f"give e.g. {name}={example}"
+            )
+        checked.append(float(number))
+    return checked[0], checked[1]
+
+
 def wait_for_active(
     get: Callable[[], Step[Image]],
     timeout: float,
@@ -250,6 +269,7 @@ def wait_for_active(
     clock: Callable[[], float] = time.monotonic,
 ) -> Step[Image]:
     """Poll until ACTIVE: 0.2 s doubling to `poll_interval`, jittered; fail on CREATE_FAILED/ERROR/DELETED."""
+    timeout, poll_interval = check_wait(timeout, poll_interval)
     deadline = clock() + timeout
     pause = min(0.2, poll_interval)
     while True:
@@ -271,5 +291,5 @@ def wait_for_active(
                 "wait longer (timeout=...) or check it later with get_image()",
                 image,
             )
-        yield Sleep(min(random.uniform(0.8, 1.0) * pause, remaining))
+        yield Sleep(min(max(random.uniform(0.8, 1.0) * pause, MIN_POLL_PAUSE), remaining))
         pause = min(pause * 2, poll_interval)

@@ -37,7 +37,9 @@ from .masking import HIDDEN, mask
 __all__ = [
     "AUTH_CODES",
     "ERROR_HINTS",
+    "PROJECT_AT_SEND",
     "STATUS_HINTS",
+    "TOKEN_AT_SEND",
     "api_error",
     "check_timeout",
     "describe_request",
@@ -339,6 +341,13 @@ def check_timeout(timeout: Any) -> httpx.Timeout:
 
 _SECRET_HEADERS = frozenset({"x-auth-token", "x-security-token", "x-subject-token"})
 
+#: `X-Auth-Token` of a request built without fetching its IAM token (a password dry run sends nothing).
+TOKEN_AT_SEND = "fetched-from-IAM-when-sent"
+#: The project path segment of such a request when the project is only known from the token's scope.
+PROJECT_AT_SEND = "{project_id}"
+_PROJECT_AT_SEND_IN_URL = httpx.URL(f"http://x/{PROJECT_AT_SEND}").raw_path.decode()[1:]
+_TOKEN_NOTE = "the IAM token is fetched (and the password sent to IAM) only when the request is sent"
+
 
 def _mask_authorization(value: str) -> str:
     scheme, _, rest = value.partition(" ")
@@ -359,12 +368,19 @@ def _mask_authorization(value: str) -> str:
 
 
 def describe_request(request: httpx.Request) -> dict[str, Any]:
-    """Method, URL, headers (credentials masked) and the parsed JSON body of a request, for `--dry-run`."""
+    """Method, URL, headers (credentials masked) and the parsed JSON body of a request, for `--dry-run`.
+
+    A request built without fetching its IAM token (`TOKEN_AT_SEND`) also gets a `note` saying so.
+    """
     headers: dict[str, str] = {}
+    note = None
     for name, value in request.headers.items():
         lower = name.lower()
         if lower == "authorization":
             value = _mask_authorization(value)
+        elif lower == "x-auth-token" and value == TOKEN_AT_SEND:
+            value = f"{HIDDEN} (fetched from IAM when sent)"
+            note = _TOKEN_NOTE
         elif lower in _SECRET_HEADERS:
             value = HIDDEN
         headers[name] = value
@@ -375,7 +391,13 @@ def describe_request(request: httpx.Request) -> dict[str, Any]:
             body = json.loads(content)
         except ValueError:
             body = content.decode("utf-8", "replace")
-    return {"method": request.method, "url": str(request.url), "headers": headers, "body": body}
+    url = str(request.url)
+    if note is not None:
+        url = url.replace(_PROJECT_AT_SEND_IN_URL, PROJECT_AT_SEND)  # shown as the placeholder it is
+    described = {"method": request.method, "url": url, "headers": headers, "body": body}
+    if note is not None:
+        described["note"] = note
+    return described
 
 
 # -------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import httpx
 from pydantic import SecretStr
 
 from . import signing
-from ._transport import install_log_redaction
+from ._transport import TOKEN_AT_SEND, install_log_redaction
 from .exceptions import (
     APIError,
     AuthenticationError,
@@ -635,6 +635,12 @@ class PasswordAuth(httpx.Auth):
         return await self._async_token(self._token if force else None)
 
     # -- the flows -----------------------------------------------------------------------------
+
+    def unsent(self, request: httpx.Request) -> httpx.Request:
+        """`request` as it would be sent, with `TOKEN_AT_SEND` for the token: contacts nobody (dry runs)."""
+        _check_url(request.url, self.allow_insecure_http)
+        request.headers["X-Auth-Token"] = TOKEN_AT_SEND
+        return request
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Send with the cached token; on a 401, fetch a new token once and send once more."""

@@ -39,12 +39,14 @@ from ._retry import (
     RetryPolicy,
     Send,
     Step,
+    check_wait,
     register_safely,
     send_idempotent,
     wait_for_active,
 )
 from ._transport import (
     ERROR_HINTS,
+    PROJECT_AT_SEND,
     STATUS_HINTS,
     api_error,
     check_timeout,
@@ -389,6 +391,19 @@ class _Core:
             f"{self._images_path}/{image_id}",
             params=httpx.QueryParams(params),
             headers=self.headers,
+        )
+
+    def unsent_register_request(self, request: RegisterImageRequest) -> httpx.Request | None:
+        """The register request with a placeholder token when the auth would fetch one (else None).
+
+        A dry run must send nothing: with a password, the token (and, when not configured, the
+        project it is scoped to) comes from IAM only when the request is really sent.
+        """
+        if not isinstance(self.auth, PasswordAuth):
+            return None
+        url = self._images_url if self.project_id else f"{self.endpoint}/v1/{PROJECT_AT_SEND}/images"
+        return self.auth.unsent(
+            httpx.Request("POST", url, headers=self.post_headers, content=self.body(request))
         )
 
     @staticmethod
@@ -765,16 +780,26 @@ class ModelArtsClient:
         """Poll until the image is ACTIVE (0.2 s doubling to `poll_interval`, jittered).
 
         Raises ImageFailedError for CREATE_FAILED / ERROR / DELETED (with `status_message`) and
-        WaitTimeoutError with the last image seen when `timeout` seconds pass first.
+        WaitTimeoutError with the last image seen when `timeout` seconds pass first. Both
+        `timeout` and `poll_interval` must be positive (InvalidRequestError, before any request);
+        polls are at least 0.05 s apart.
         """
         checked = _check_image_id(image_id)
+        timeout, poll_interval = check_wait(timeout, poll_interval)
         return self._run(
             wait_for_active(lambda: self._core.op_get(checked), timeout, poll_interval, on_progress)
         )
 
     def build_register_request(self, request: Registrable | None = None, **fields: Any) -> httpx.Request:
-        """The register request, validated and signed / authenticated, without sending it (for --dry-run)."""
+        """The register request, validated and signed / authenticated, without sending it (for --dry-run).
+
+        Nothing is sent, to ModelArts or IAM: with a password, `X-Auth-Token` is a placeholder (the
+        token is fetched when the request is sent) and `describe_request` says so.
+        """
         checked = _coerce_request(request, fields)
+        unsent = self._core.unsent_register_request(checked)
+        if unsent is not None:
+            return unsent
         self._ensure_project()
         prepared = self._core.post_request(self._core.body(checked))
         flow = self._core.auth.sync_auth_flow(prepared)
@@ -1041,6 +1066,7 @@ class AsyncModelArtsClient:
     ) -> Image:
         """Poll until the image is ACTIVE; see `ModelArtsClient.wait_until_active`."""
         checked = _check_image_id(image_id)
+        timeout, poll_interval = check_wait(timeout, poll_interval)
         return await self._run(
             wait_for_active(lambda: self._core.op_get(checked), timeout, poll_interval, on_progress)
         )
@@ -1048,8 +1074,11 @@ class AsyncModelArtsClient:
     async def build_register_request(
         self, request: Registrable | None = None, **fields: Any
     ) -> httpx.Request:
-        """The register request, validated and signed / authenticated, without sending it."""
+        """The register request, validated and authenticated, without sending anything (not even to IAM)."""
         checked = _coerce_request(request, fields)
+        unsent = self._core.unsent_register_request(checked)
+        if unsent is not None:
+            return unsent
         await self._ensure_project()
         prepared = self._core.post_request(self._core.body(checked))
         flow = self._core.auth.async_auth_flow(prepared)

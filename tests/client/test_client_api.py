@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 import httpx
@@ -297,3 +298,79 @@ def test_a_dry_run_opens_no_connection_and_a_closed_client_sends_nothing(emulato
     with pytest.raises(RuntimeError, match="closed"):
         client.get_image(image.id)
     assert len(emulator.store.images()) == 1
+
+
+@pytest.mark.parametrize("project_id", [None, DEMO.project_id], ids=["project-from-token", "project-given"])
+def test_a_password_dry_run_sends_nothing_not_even_to_iam(emulator: Emulator, project_id: str | None) -> None:
+    settings = {
+        "endpoint": emulator.url,
+        "project_id": project_id,
+        "username": DEMO.user,
+        "password": DEMO.password,
+        "domain": DEMO.domain,
+        "project_name": DEMO.project_name,
+        "iam_endpoint": emulator.iam_url,
+    }
+    with ModelArtsClient(**settings) as client:  # type: ignore[arg-type]
+        described = [
+            client.describe_request(client.build_register_request(swr_path=f"{SANDBOX}/dry:{n}"))
+            for n in range(3)
+        ]
+
+    async def async_dry_run() -> dict[str, object]:
+        async with AsyncModelArtsClient(**settings) as aclient:  # type: ignore[arg-type]
+            return aclient.describe_request(await aclient.build_register_request(swr_path=f"{SANDBOX}/dry:9"))
+
+    described.append(asyncio.run(async_dry_run()))
+    assert emulator.requests_seen == {}  # no IAM token request, no API request
+    for item in described:
+        assert item["headers"]["x-auth-token"].startswith("****")
+        assert "fetched from IAM" in item["headers"]["x-auth-token"]
+        assert "sent" in item["note"]
+        assert DEMO.password not in repr(item)
+        assert item["url"] == f"{emulator.url}/v1/{project_id or '{project_id}'}/images"
+    # The real call still fetches the token once and registers.
+    with ModelArtsClient(**settings) as client:  # type: ignore[arg-type]
+        assert client.register_image(swr_path=f"{SANDBOX}/dry:1").tag == "1"
+    assert emulator.requests_seen["iam_token"] == 1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        ({"poll_interval": -1}, "poll_interval"),
+        ({"poll_interval": 0}, "poll_interval"),
+        ({"poll_interval": float("nan")}, "poll_interval"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": -5}, "timeout"),
+        ({"timeout": "300"}, "timeout"),
+    ],
+)
+def test_wait_refuses_a_pause_or_limit_that_is_not_positive_before_polling(
+    client: ModelArtsClient, emulator: Emulator, arguments: dict[str, object], named: str
+) -> None:
+    image = client.register_image(swr_path=SEED_SWR)
+    before = emulator.requests_seen.get("show", 0)
+    with pytest.raises(InvalidRequestError) as info:
+        client.wait_until_active(image.id, **arguments)  # type: ignore[arg-type]
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{named}: must be a positive number of seconds")
+    assert f"give e.g. {named}=" in message
+
+    async def async_wait() -> None:
+        async with AsyncModelArtsClient(emulator.url, DEMO.project_id, ak=DEMO.ak, sk=DEMO.sk) as aclient:
+            await aclient.wait_until_active(image.id, **arguments)  # type: ignore[arg-type]
+
+    with pytest.raises(InvalidRequestError, match=named):
+        asyncio.run(async_wait())
+    assert emulator.requests_seen.get("show", 0) == before  # refused before any poll
+
+
+def test_a_tiny_poll_interval_still_pauses_between_polls(client: ModelArtsClient, emulator: Emulator) -> None:
+    image = client.register_image(swr_path=SEED_SWR)
+    started = time.monotonic()
+    assert client.wait_until_active(image.id, timeout=20, poll_interval=1e-6).status == ImageStatus.ACTIVE
+    elapsed = time.monotonic() - started
+    # At least 0.04 s (the 0.05 s floor, jittered) between polls: no busy loop against the service.
+    assert emulator.requests_seen["show"] <= elapsed / 0.04 + 2
