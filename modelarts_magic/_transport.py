@@ -53,14 +53,15 @@ __all__ = [
 
 #: How to fix each error code of the service (MODELARTS-API.md section 5), by full code.
 ERROR_HINTS: dict[str, str] = {
-    "ModelArts.0101": "a field was refused by the service: check the field named in the message "
-    "(swr_path is host[:port]/namespace/name:tag; enums are upper case)",
+    "ModelArts.0101": "a parameter was refused by the service: the message names it and says why; "
+    "correct that value and retry",
     "ModelArts.0104": "a parameter was refused by the service: check the value named in the message",
     "ModelArts.0107": "a parameter was refused by the service: check the value named in the message",
     "ModelArts.0102": "the workspace does not exist: use a workspace ID from the ModelArts console, "
     "or workspace_id '0' for none",
-    "ModelArts.0108": "the user may not do this: ask an administrator to grant ModelArts image "
-    "management rights (IAM policy) for this project",
+    "ModelArts.0108": "not allowed: built-in (BUILD_IN) images cannot be deleted by anyone; "
+    "for your own images, ask an administrator to grant ModelArts image management rights (IAM "
+    "policy) for this project",
     "ModelArts.0201": "no token was sent: configure credentials (ak/sk, token, or username/password)",
     "ModelArts.0202": "the token has expired: get a new one, or use AK/SK or a password so that it is "
     "refreshed automatically",
@@ -72,7 +73,8 @@ ERROR_HINTS: dict[str, str] = {
     "ModelArts.2810": "ModelArts could not query SWR: check that the image exists in SWR, then retry",
     "ModelArts.2845": "the SWR image is larger than ModelArts accepts: make the image smaller",
     "ModelArts.2884": "this name:tag is already registered in the namespace: use the existing image "
-    "(list_images(name=..., namespace=...)), push and register a new tag, or delete the old one first",
+    "(`%modelarts images --name NAME --namespace NS`, or client.list_images(name=..., namespace=...)), "
+    "push and register a new tag, or delete the old one first",
     "ModelArts.2885": "the SWR namespace is missing or ModelArts is not authorised to read it: create "
     "it in SWR / grant access (SWR > Organization Management, or the ModelArts agency)",
     "ModelArts.6737": "the tag conflicts with an existing one: push the image under a new tag",
@@ -80,7 +82,8 @@ ERROR_HINTS: dict[str, str] = {
     "limit in bytes)",
     "ModelArts.6797": "the image is not in SWR: push it first (docker push <swr_path>) and check "
     "swr_path's namespace/name:tag",
-    "ModelArts.6404": "no image has this ID: list_images() shows the IDs that exist",
+    "ModelArts.6404": "no image has this ID: `%modelarts images` (or client.list_images()) shows the "
+    "IDs that exist",
     "APIG.0301": "the machine clock is off by more than 15 minutes: sync it (NTP), then retry",
     "APIG.0308": "the API gateway is throttling this account: wait (Retry-After) and send fewer requests "
     "at once",

@@ -91,7 +91,8 @@ def require_secure_url(
         return
     raise InsecureTransportError(
         f"{what}: refusing to send credentials over plain http:// to {url.host}; use https://, "
-        "or set allow_insecure_http=True if this network is trusted",
+        "or, if this network is trusted, set allow_insecure_http=True (in a notebook: "
+        "%config RegisterImageMagics.allow_insecure_http = True)",
         url=str(url),
         sent=False,
     )

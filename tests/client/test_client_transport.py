@@ -20,6 +20,7 @@ import pytest
 from modelarts_magic._transport import ERROR_HINTS, api_error, hint_for, parse_error_body
 from modelarts_magic.client import DEFAULT_TIMEOUT, ModelArtsClient
 from modelarts_magic.exceptions import (
+    APIError,
     AuthenticationError,
     ConfigurationError,
     ConflictError,
@@ -236,3 +237,43 @@ def test_the_documented_hints_say_the_fix() -> None:
     assert "clock" in (hint_for("APIG.0301") or "") and "NTP" in (hint_for("APIG.0301") or "")
     assert "create it in SWR / grant access" in (hint_for("2885") or "")
     assert "already registered" in (hint_for("2884") or "")
+
+
+def test_the_hints_fit_what_the_user_did(client: ModelArtsClient) -> None:
+    from clienthelpers import SANDBOX
+
+    from modelarts_magic.emulator import DEMO
+
+    # Deleting a built-in image: nobody may, so "ask for rights" alone would send the user astray.
+    builtin = next(iter(client.list_images(type="BUILD_IN", limit=1)))
+    with pytest.raises(PermissionDeniedError) as denied:
+        client.delete_image(builtin.id)
+    assert "built-in (BUILD_IN) images cannot be deleted" in str(denied.value)
+    # A refused sort_key or a force delete of a PUBLIC image: no swr_path / enum advice.
+    public = client.register_image(swr_path=f"{SANDBOX}/shared:1", visibility="PUBLIC")
+    refused = []
+    for call in (
+        lambda: client.list_images_page(sort_key="colour"),
+        lambda: client.delete_image(public.id, force=True),
+    ):
+        with pytest.raises(APIError) as info:
+            call()
+        assert info.value.error_code == "ModelArts.0101"
+        refused.append(str(info.value))
+    for text in refused:
+        assert "swr_path" not in text and "upper case" not in text
+        assert "the message names it" in text
+    # Both audiences: the magic's command and the Python call.
+    with pytest.raises(NotFoundError) as missing:
+        client.get_image("0" * 32)
+    assert "`%modelarts images` (or client.list_images())" in str(missing.value)
+    with pytest.raises(ConflictError) as twice:
+        client.register_image(swr_path=f"{SANDBOX}/shared:1")
+    assert "%modelarts images --name" in str(twice.value) and "client.list_images(" in str(twice.value)
+    assert DEMO.sk not in str(twice.value)
+
+
+def test_the_insecure_http_refusal_names_the_notebook_setting_too() -> None:
+    with pytest.raises(InsecureTransportError) as info:
+        ModelArtsClient(endpoint="http://modelarts.internal", project_id="p1", ak=AK, sk=SK)
+    assert "%config RegisterImageMagics.allow_insecure_http = True" in str(info.value)
