@@ -133,6 +133,13 @@ def tokenise_placeholders(text: str) -> tuple[str, dict[str, str]]:
     return _tokenise(text)
 
 
+def untokenise_placeholders(text: str, tokens: Mapping[str, str]) -> str:
+    """Put back the `{{ ... }}` that `tokenise_placeholders` replaced in `text`, to be filled later."""
+    for token, expression in tokens.items():
+        text = text.replace(token, "{{" + expression + "}}")
+    return text
+
+
 def fill_placeholders(
     data: Any, tokens: Mapping[str, str], namespace: Mapping[str, Any], *, field: str = "body"
 ) -> Any:

@@ -23,8 +23,9 @@ import configparser
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -103,6 +104,7 @@ CLOUD_DOMAINS: dict[str, tuple[str, str]] = {
 DEFAULTS: dict[str, Any] = {
     "timeout": 30.0,
     "wait_timeout": 300.0,
+    "poll_interval": 5.0,
     "verify": True,
     "allow_insecure_http": False,
 }
@@ -184,6 +186,12 @@ SETTINGS: dict[str, SettingInfo] = {
             env=("MODELARTS_CLOUD",),
         ),
         SettingInfo(
+            "os_cloud",
+            "Cloud name in clouds.yaml",
+            trait=True,
+            env=("OS_CLOUD",),
+        ),
+        SettingInfo(
             "ak",
             "Access key (AK)",
             env=("HUAWEICLOUD_SDK_AK", "OS_ACCESS_KEY"),
@@ -235,6 +243,7 @@ SETTINGS: dict[str, SettingInfo] = {
         ),
         SettingInfo("timeout", "Seconds to wait for each HTTP answer", trait=True),
         SettingInfo("wait_timeout", "Seconds --wait waits for ACTIVE by default", trait=True),
+        SettingInfo("poll_interval", "Longest pause between two status checks while waiting", trait=True),
         SettingInfo("verify", "TLS verification: True, False, or a CA bundle path", trait=True),
         SettingInfo("allow_insecure_http", "Allow plain http:// to a non-loopback endpoint", trait=True),
     )
@@ -342,6 +351,11 @@ def _credentials_file_layer(env: Mapping[str, str], home: Path) -> Layer:
 def _clouds_yaml_path(env: Mapping[str, str], home: Path, cwd: Path) -> Path | None:
     explicit = env.get("OS_CLIENT_CONFIG_FILE")
     if explicit:
+        if not Path(explicit).is_file():
+            raise ConfigurationError(
+                f"OS_CLIENT_CONFIG_FILE is {explicit!r} but that file does not exist; fix the path "
+                "or unset OS_CLIENT_CONFIG_FILE"
+            )
         return Path(explicit)
     for candidate in (
         cwd / "clouds.yaml",
@@ -353,13 +367,16 @@ def _clouds_yaml_path(env: Mapping[str, str], home: Path, cwd: Path) -> Path | N
     return None
 
 
-def _clouds_yaml_layer(env: Mapping[str, str], home: Path, cwd: Path, cloud_name: str | None) -> Layer:
+def _clouds_yaml_layer(env: Mapping[str, str], home: Path, cwd: Path, cloud: Setting | None) -> Layer:
+    """The settings of one cloud in clouds.yaml; `cloud` is the chosen name and where it came from."""
     path = _clouds_yaml_path(env, home, cwd)
+    cloud_name = str(cloud.value) if cloud is not None else None
+    chosen_by = cloud.source if cloud is not None else ""
     if path is None:
         if cloud_name:
             raise ConfigurationError(
-                f"OS_CLOUD is {cloud_name!r} but no clouds.yaml was found; put one in the current "
-                "folder or ~/.config/openstack/, or set OS_CLIENT_CONFIG_FILE"
+                f"the cloud {cloud_name!r} (from {chosen_by}) needs a clouds.yaml but none was found; "
+                "put one in the current folder or ~/.config/openstack/, or set OS_CLIENT_CONFIG_FILE"
             )
         return {}
     import yaml  # only when a clouds.yaml exists
@@ -368,8 +385,9 @@ def _clouds_yaml_layer(env: Mapping[str, str], home: Path, cwd: Path, cloud_name
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        how = "unset OS_CLIENT_CONFIG_FILE" if env.get("OS_CLIENT_CONFIG_FILE") else "move it away"
         raise ConfigurationError(
-            f"{shown} cannot be read ({type(err).__name__}); fix its YAML or unset OS_CLOUD"
+            f"{shown} cannot be read ({type(err).__name__}); fix its YAML or {how}"
         ) from None
     clouds = data.get("clouds") if isinstance(data, dict) else None
     if not isinstance(clouds, dict) or not clouds:
@@ -385,7 +403,7 @@ def _clouds_yaml_layer(env: Mapping[str, str], home: Path, cwd: Path, cloud_name
     if not isinstance(entry, dict):
         names = ", ".join(map(str, clouds))
         raise ConfigurationError(
-            f"OS_CLOUD is {cloud_name!r} but {shown} has no such cloud; use one of: {names}"
+            f"{shown} has no such cloud {cloud_name!r} (the name comes from {chosen_by}); use one of: {names}"
         )
     auth_entry = entry.get("auth")
     auth: dict[str, Any] = auth_entry if isinstance(auth_entry, dict) else {}
@@ -418,6 +436,8 @@ class Context:
 
     settings: dict[str, Setting]
     _client: Any = field(default=None, repr=False, compare=False)
+    #: The first problem found while resolving (only a lenient resolve keeps going past one).
+    problem: str | None = field(default=None, compare=False)
 
     def get(self, name: str, default: Any = None) -> Any:
         """The value of a setting, or `default` when it is not set."""
@@ -464,6 +484,8 @@ class Context:
 
     def client_kwargs(self) -> dict[str, Any]:
         """The `ModelArtsClient` arguments for these settings; `ConfigurationError` when incomplete."""
+        if self.problem:
+            raise ConfigurationError(self.problem)
         endpoint = self.require(
             "endpoint",
             "or give the region (--region, env MODELARTS_REGION) to derive it; "
@@ -600,26 +622,40 @@ def resolve_context(
     cwd: Path | None = None,
     *,
     emulator: Mapping[str, Any] | None = None,
+    lenient: bool = False,
 ) -> Context:
     """Resolve every setting from options > emulator > %config > env > files > notebook > derived > defaults.
 
     `options` and `config` map setting names to values (None means not given); `emulator` is the
     settings `%modelarts emulator` supplies. Raises `ConfigurationError` for a contradictory or
-    unreadable source (a bad URL, an unknown region without an endpoint, an OS_CLOUD not in clouds.yaml).
+    unreadable source (a bad URL, an unknown region without an endpoint, an OS_CLOUD not in clouds.yaml);
+    with `lenient`, keeps what it could resolve and puts the first problem in `Context.problem`.
     """
     env = os.environ if env is None else env
     home = Path.home() if home is None else home
     cwd = Path.cwd() if cwd is None else cwd
-    config = config or {}
-    cloud_name = config.get("os_cloud") or env.get("OS_CLOUD") or None
+    problems: list[str] = []
 
+    def attempt(build: Callable[[], Any], fallback: Any) -> Any:
+        """`build()`; when lenient, a `ConfigurationError` is noted and `fallback` used instead."""
+        try:
+            return build()
+        except ConfigurationError as err:
+            if not lenient:
+                raise
+            problems.append(str(err))
+            return fallback
+
+    config_layer = _config_layer(config or {})
+    env_layer = _env_layer(env)
+    cloud = _pick("os_cloud", [config_layer, env_layer])
     layers: list[Layer] = [
         _options_layer(options or {}),
         {name: Setting(value, "emulator") for name, value in (emulator or {}).items() if _present(value)},
-        _config_layer(config),
-        _env_layer(env),
-        _credentials_file_layer(env, home),
-        _clouds_yaml_layer(env, home, cwd, cloud_name),
+        config_layer,
+        env_layer,
+        attempt(lambda: _credentials_file_layer(env, home), {}),
+        attempt(lambda: _clouds_yaml_layer(env, home, cwd, cloud), {}),
         _notebook_layer(env),
     ]
 
@@ -632,18 +668,32 @@ def resolve_context(
             settings[name] = picked
     settings.update(_pick_credential_pair(layers))
 
-    for name in ("endpoint", "iam_endpoint"):
+    for name in ("endpoint", "iam_endpoint", "timeout", "wait_timeout", "poll_interval"):
         if name in settings:
-            settings[name] = _check_url(name, settings[name])
-    for name in ("timeout", "wait_timeout"):
-        if name in settings:
-            settings[name] = _as_float(name, settings[name])
+            check = _check_url if name.endswith("endpoint") else _as_float
+            settings[name] = attempt(partial(check, name, settings[name]), settings[name])
 
-    _derive(settings, layers)
+    attempt(lambda: _derive(settings, layers), None)
+    if emulator:
+        attempt(lambda: _check_emulator_credentials(settings, emulator), None)
 
     for name, value in DEFAULTS.items():
         settings.setdefault(name, Setting(value, "default"))
-    return Context(settings)
+    return Context(settings, problem=problems[0] if problems else None)
+
+
+def _check_emulator_credentials(settings: Mapping[str, Setting], emulator: Mapping[str, Any]) -> None:
+    """Refuse the emulator's demo AK/SK for an endpoint that is not the emulator's (e.g. --region eu-de)."""
+    endpoint = settings.get("endpoint")
+    from_emulator = any(s.source == "emulator" for n, s in settings.items() if n in _CREDENTIAL_PAIR)
+    if endpoint is None or not from_emulator:
+        return
+    if str(endpoint.value).rstrip("/") == str(emulator.get("endpoint", "")).rstrip("/"):
+        return
+    raise ConfigurationError(
+        f"endpoint {endpoint.value!r} (from {endpoint.source}) is not the local emulator, which is on: "
+        "its demo credentials are for the emulator only; run `%modelarts emulator --stop` first"
+    )
 
 
 def _derive(settings: dict[str, Setting], layers: list[Layer]) -> None:
@@ -693,7 +743,7 @@ def _derive(settings: dict[str, Setting], layers: list[Layer]) -> None:
 def trait_config(magics: Any, names: Iterable[str] | None = None) -> dict[str, Any]:
     """The `%config` layer from a configurable: each named trait's value when it is not None."""
     out: dict[str, Any] = {}
-    for name in names or [*(n for n, i in SETTINGS.items() if i.trait), "os_cloud"]:
+    for name in names or [n for n, i in SETTINGS.items() if i.trait]:
         value = getattr(magics, name, None)
         if value is not None:
             out[name] = value

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, line_magic, magics_class, no_var_expand
-from traitlets import Bool, CaselessStrEnum, Float, Unicode, Union
+from traitlets import Bool, CaselessStrEnum, Float, TraitError, Unicode, Union, validate
 
 if TYPE_CHECKING:
     from .context import Context
@@ -37,6 +37,8 @@ _CONTEXT_OPTIONS = (
     ("--workspace-id", "workspace_id", "workspace ID (put into the request when the body gives none)"),
 )
 _KEPT_CONTEXTS = 4
+CONFIG_CLASS = "RegisterImageMagics"
+_TRAIT_EXAMPLES = {"timeout": 60, "wait_timeout": 600, "poll_interval": 5}
 
 
 class _HelpShown(Exception):
@@ -84,6 +86,19 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _wait_seconds(text: str) -> float:
+    """`--wait`'s limit in the line form, where a misplaced SWR_PATH is the likely mistake."""
+    try:
+        return _positive_seconds(text)
+    except argparse.ArgumentTypeError:
+        if any(char.isalpha() for char in text) or "/" in text:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number of seconds; put SWR_PATH before --wait, "
+                "or give --wait a number of seconds"
+            ) from None
+        raise
+
+
 def _python_name(text: str) -> str:
     if not text.isidentifier() or keyword.iskeyword(text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a Python variable name; use e.g. -o img")
@@ -121,11 +136,17 @@ def _register_parser(line_form: bool) -> _Parser:
         "--wait",
         nargs="?",
         const=-1.0,
-        type=_positive_seconds,
+        type=_wait_seconds if line_form else _positive_seconds,
         metavar="SECONDS",
         help="wait until ACTIVE (default limit: %%config RegisterImageMagics.wait_timeout)",
     )
-    parser.add_argument("-o", "--out", type=_python_name, metavar="NAME", help="store the Image as NAME")
+    parser.add_argument(
+        "-o",
+        "--out",
+        type=_python_name,
+        metavar="NAME",
+        help="store the Image as NAME (with --form: the form; NAME.image holds the Image once registered)",
+    )
     parser.add_argument("--form", action="store_true", help="open the registration form, prefilled")
     _add_context_options(parser)
     fields = parser.add_argument_group("fields (override nothing: a field is given once)")
@@ -230,7 +251,9 @@ class RegisterImageMagics(Magics):
     wait_timeout = Float(None, allow_none=True, help="Seconds --wait waits for ACTIVE (default 300)").tag(
         config=True
     )
-    poll_interval = Float(5.0, help="Longest pause between two status checks while waiting").tag(config=True)
+    poll_interval = Float(
+        None, allow_none=True, help="Longest pause between two status checks while waiting (default 5)"
+    ).tag(config=True)
     verify = Union(
         [Bool(), Unicode()],
         default_value=None,
@@ -240,6 +263,18 @@ class RegisterImageMagics(Magics):
     allow_insecure_http = Bool(
         None, allow_none=True, help="Allow plain http:// to a non-loopback endpoint (default False)"
     ).tag(config=True)
+
+    @validate("timeout", "wait_timeout", "poll_interval")
+    def _positive(self, proposal: Any) -> float | None:
+        """Seconds must be positive: 0 would poll without a pause, a negative value crash the wait."""
+        value = proposal["value"]
+        if value is not None and not 0 < value < 10**7:
+            name = proposal["trait"].name
+            raise TraitError(
+                f"{CONFIG_CLASS}.{name} = {value!r} is not a positive number of seconds; "
+                f"e.g. %config {CONFIG_CLASS}.{name} = {_TRAIT_EXAMPLES[name]}"
+            )
+        return value
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -281,13 +316,22 @@ class RegisterImageMagics(Magics):
 
         Options: --dry-run, --wait [SECONDS], -o NAME, --form, --endpoint, --region, --project-id,
         --workspace-id, and the field options (--arch, --resource-category, --services, ...).
+        `-o NAME` stores the Image (with --dry-run: the request; with --form: the form, whose
+        `.image` holds the Image once registered).
         Use `%register_image -h` for all of them.
         """
         line_form = cell is None
+        from .cellbody import tokenise_placeholders, untokenise_placeholders
+
+        # `%register_image {{ path }} --wait`: a placeholder is one word, filled later as data
+        tokenised, tokens = tokenise_placeholders(line)
         try:
-            args = _register_parser(line_form).parse(line)
+            args = _register_parser(line_form).parse(tokenised)
         except _HelpShown:
             return None
+        for name, value in vars(args).items():
+            if isinstance(value, str):
+                setattr(args, name, untokenise_placeholders(value, tokens))
         options = {dest: getattr(args, dest) for _, dest, _ in _CONTEXT_OPTIONS}
         data, from_options = self._request_data(args, cell, line_form)
         context = self.context(options)
@@ -298,7 +342,8 @@ class RegisterImageMagics(Magics):
                 from_options["workspace_id"] = "--workspace-id"
 
         if args.form:
-            return self._open_form(context, data, args.out)
+            with _user_errors():
+                return self._open_form(context, data, args.out)
 
         from .exceptions import InvalidRequestError
         from .models import RegisterImageRequest
@@ -327,7 +372,7 @@ class RegisterImageMagics(Magics):
             self._user_ns[args.out] = image
         if args.wait is not None:
             limit = args.wait if args.wait > 0 else float(context.get("wait_timeout", 300.0))
-            image = self._wait(client, image, limit, args.out, secrets)
+            image = self._wait(client, context, image, limit, args.out, "--wait SECONDS")
         return self._present(image, client)
 
     def _request_data(
@@ -373,10 +418,13 @@ class RegisterImageMagics(Magics):
         return data, from_options
 
     def _wait(
-        self, client: Any, image: Image, limit: float, out: str | None, secrets: Callable[[], tuple[Any, ...]]
+        self, client: Any, context: Context, image: Image, limit: float, out: str | None, option: str
     ) -> Image:
-        """Wait for ACTIVE with one progress line updated in place; failures are one-line UsageErrors."""
-        from .exceptions import ImageStateError
+        """Wait for ACTIVE with one progress line updated in place; failures are one-line UsageErrors.
+
+        `option` is how the user raises the limit in the command that waits (`--wait SECONDS`).
+        """
+        from .exceptions import ImageStateError, WaitTimeoutError
 
         started = time.monotonic()
         name = image.display_name
@@ -388,10 +436,13 @@ class RegisterImageMagics(Magics):
             if handle is not None:
                 handle.update({"text/plain": text}, raw=True)
 
-        with _user_errors(secrets):
+        with _user_errors(lambda: _secrets_of(context)):
             try:
                 final: Image = client.wait_until_active(
-                    image.id, timeout=limit, poll_interval=self.poll_interval, on_progress=progress
+                    image.id,
+                    timeout=limit,
+                    poll_interval=float(context.get("poll_interval", 5.0)),
+                    on_progress=progress,
                 )
             except ImageStateError as err:
                 last = err.image or image
@@ -399,16 +450,12 @@ class RegisterImageMagics(Magics):
                     self._user_ns[out] = last
                 if handle is not None:
                     handle.update({"text/plain": f"{name}: {last.status_text}"}, raw=True)
-                message = last.status_message or "no status message"
-                if last.is_failed:
+                if isinstance(err, WaitTimeoutError):
                     raise UsageError(
-                        f"image {name} ({last.id}) ended in {last.status_text}: {message}; fix the "
-                        f"image in SWR, then `%modelarts delete {last.id}` and register it again"
+                        f"image {name} ({last.id}) is still {last.status_text} after {limit:g} s; "
+                        f"`%modelarts wait {last.id}` keeps waiting, or raise the limit with {option}"
                     ) from None
-                raise UsageError(
-                    f"{err}; `%modelarts wait {last.id}` keeps waiting, "
-                    "or raise the limit with --wait SECONDS"
-                ) from None
+                raise _not_active(last) from None
         if handle is not None:
             elapsed = time.monotonic() - started
             handle.update({"text/plain": f"{name}: {final.status_text} after {elapsed:.0f} s"}, raw=True)
@@ -459,9 +506,15 @@ class RegisterImageMagics(Magics):
     @no_var_expand
     @line_magic
     def register_image_form(self, line: str = "") -> Any:
-        """Open the registration form (ipywidgets); `-o NAME` stores the registered Image as NAME."""
+        """Open the registration form (ipywidgets); `-o NAME` stores the form (`NAME.image`: the Image)."""
         parser = _Parser("%register_image_form", description="Open the registration form.")
-        parser.add_argument("-o", "--out", type=_python_name, metavar="NAME")
+        parser.add_argument(
+            "-o",
+            "--out",
+            type=_python_name,
+            metavar="NAME",
+            help="store the form as NAME; NAME.image holds the Image once registered",
+        )
         _add_context_options(parser)
         try:
             args = parser.parse(line)
@@ -469,7 +522,8 @@ class RegisterImageMagics(Magics):
             return None
         options = {dest: getattr(args, dest) for _, dest, _ in _CONTEXT_OPTIONS}
         context = self.context(options)
-        return self._open_form(context, {}, args.out)
+        with _user_errors():
+            return self._open_form(context, {}, args.out)
 
     # -- %modelarts ----------------------------------------------------------------------------------------
 
@@ -496,9 +550,15 @@ class RegisterImageMagics(Magics):
         parser = _Parser("%modelarts context", description="Show every setting and where it came from.")
         _add_context_options(parser)
         args = parser.parse(rest)
-        context = self.context({dest: getattr(args, dest) for _, dest, _ in _CONTEXT_OPTIONS})
+        from .context import resolve_context, trait_config
+
+        # lenient: one bad setting is shown as the note below the table, not raised
+        options = {dest: getattr(args, dest) for _, dest, _ in _CONTEXT_OPTIONS}
+        context = resolve_context(options, trait_config(self), emulator=self._emulator_settings, lenient=True)
         note = ""
-        if context.is_emulator:
+        if context.problem:
+            note = f"Not ready: {context.problem}"
+        elif context.is_emulator:
             note = (
                 "The endpoint is the local emulator, NOT the real cloud: "
                 "`%modelarts emulator --stop` leaves it."
@@ -564,12 +624,16 @@ class RegisterImageMagics(Magics):
         # `%modelarts show {{ img.id }}`: the ID may come from a Python value, filled in as data
         tokenised, tokens = tokenise_placeholders(rest)
         args = parser.parse(tokenised)
+        from .models import Image
+
         with _user_errors():
             image_id = fill_placeholders(args.image_id, tokens, self._user_ns, field="ID")
+        if isinstance(image_id, Image):  # `%modelarts show {{ img }}`: the Image itself
+            image_id = image_id.id
         if not isinstance(image_id, str) or not image_id.strip():
-            raise UsageError(
-                f"ID: {image_id!r} is not an image ID; give the image's id, e.g. {{{{ img.id }}}}"
-            )
+            simple = isinstance(image_id, (str, int, float)) or image_id is None
+            shown = _short(image_id) if simple else f"a {type(image_id).__name__}"
+            raise UsageError(f"ID: {shown} is not an image ID; give the image's id, e.g. {{{{ img.id }}}}")
         args.image_id = image_id.strip()
         context = self.context({dest: getattr(args, dest) for _, dest, _ in _CONTEXT_OPTIONS})
         return args, context, self._client(context)
@@ -588,10 +652,14 @@ class RegisterImageMagics(Magics):
         args, context, client = self._image_command("%modelarts wait", rest, extra)
         with _user_errors(lambda: _secrets_of(context)):
             image = client.get_image(args.image_id)
-        limit = args.timeout or float(context.get("wait_timeout", 300.0))
-        if image.is_final and not image.is_failed:
+        if args.out:
+            self._user_ns[args.out] = image
+        if image.status == "ACTIVE":
             return image
-        return self._wait(client, image, limit, args.out, lambda: _secrets_of(context))
+        if image.is_final:
+            raise _not_active(image)
+        limit = args.timeout or float(context.get("wait_timeout", 300.0))
+        return self._wait(client, context, image, limit, args.out, "--timeout SECONDS")
 
     def _cmd_delete(self, rest: str) -> Any:
         def extra(parser: _Parser) -> None:
@@ -616,6 +684,9 @@ class RegisterImageMagics(Magics):
         parser.add_argument("--stop", action="store_true", help="stop it; go back to the configured cloud")
         args = parser.parse(rest)
         if args.stop:
+            if self._emulator is None:
+                _show_text("No local emulator was running; nothing to stop.")
+                return None
             self.stop_emulator()
             _show_text("Stopped the local emulator; the context is back to your configured settings.")
             return None
@@ -658,6 +729,21 @@ class RegisterImageMagics(Magics):
             context.close()
         if emulator is not None:
             emulator.stop()
+
+
+def _not_active(image: Image) -> UsageError:
+    """The one-line error for an image that ended in a state other than ACTIVE (failed or deleted)."""
+    name = image.display_name
+    if image.is_failed:
+        message = image.status_message or "no status message"
+        return UsageError(
+            f"image {name} ({image.id}) ended in {image.status_text}: {message}; fix the "
+            f"image in SWR, then `%modelarts delete {image.id}` and register it again"
+        )
+    return UsageError(
+        f"image {name} ({image.id}) is {image.status_text}, it will not become ACTIVE; "
+        "register it again with %register_image"
+    )
 
 
 def _short(value: Any) -> str:

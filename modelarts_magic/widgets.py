@@ -650,6 +650,7 @@ class RegisterImageForm(widgets.VBox):
         self._show_all = False
         self._service_field: str | None = None
         self._prefilled: dict[str, str] = {}
+        self._rejected: dict[str, str] = {}  # a given value the field cannot hold: an error until edited
 
         example = RegisterImageRequest.model_fields["swr_path"].json_schema_extra
         swr_example = str(example["example"]) if isinstance(example, dict) and "example" in example else None
@@ -761,8 +762,8 @@ class RegisterImageForm(widgets.VBox):
             except (traitlets.TraitError, ValueError, TypeError):
                 _, errors = validate_request({"swr_path": "x", spec.name: value})
                 mine = [e for e in errors if e.field == spec.name]
-                self._prefilled[spec.name] = (
-                    f"ignored the given value: {mine[0]}" if mine else f"ignored the given value {value!r}"
+                self._rejected[spec.name] = (
+                    str(mine[0]) if mine else f"{spec.name} {value!r}: is not allowed here; choose a value"
                 )
                 self._touched.add(spec.name)
 
@@ -810,6 +811,7 @@ class RegisterImageForm(widgets.VBox):
         def on_change(_change: Any) -> None:
             self._touched.add(name)
             self._prefilled.pop(name, None)
+            self._rejected.pop(name, None)
             if self._service_field == name:
                 self._service_field = None
             self.validate()
@@ -819,12 +821,15 @@ class RegisterImageForm(widgets.VBox):
     def validate(self) -> RegisterImageRequest | None:
         """Check every field now (fast enough for each keystroke); update the notes and the buttons."""
         request, problems = validate_request(self.values())
-        self.errors = {problem.field: str(problem) for problem in problems}
+        self.errors = {**self._rejected, **{problem.field: str(problem) for problem in problems}}
         by_field = {problem.field: problem for problem in problems}
         for name, note in self.notes.items():
             problem = by_field.get(name)
             if problem is not None and (self._show_all or name in self._touched):
                 text = f'<span style="{_ERROR_STYLE}">⚠ {_esc(problem.problem)}; {_esc(problem.fix)}</span>'
+            elif name in self._rejected:
+                rejected = _esc(self._rejected[name])
+                text = f'<span style="{_ERROR_STYLE}">⚠ ignored the given value: {rejected}</span>'
             elif name == self._service_field and self.service_error:
                 text = f'<span style="{_ERROR_STYLE}">⚠ {_esc(self.service_error)}</span>'
             elif name in self._prefilled:
@@ -836,7 +841,9 @@ class RegisterImageForm(widgets.VBox):
             if note.value != text:
                 note.value = text
         self._update_counter()
-        self._update_buttons(invalid=bool(problems))
+        self._update_buttons(invalid=bool(self.errors))
+        if self._rejected:
+            request = None  # the value given for a field was not taken: register nothing until it is fixed
         self.last_request = request
         return request
 

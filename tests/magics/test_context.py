@@ -139,8 +139,14 @@ def test_clouds_yaml_with_os_cloud_gives_password_auth(tmp_path):
 def test_clouds_yaml_in_the_current_folder_and_unknown_cloud(tmp_path):
     _clouds_yaml(tmp_path, where="cwd")
     assert _resolve(tmp_path, env={"OS_CLOUD": "otc"}).get("username") == "alice"
-    with pytest.raises(ConfigurationError, match="no such cloud; use one of: otc, other"):
+    with pytest.raises(
+        ConfigurationError, match=r"no such cloud 'nope' \(the name comes from env OS_CLOUD\)"
+    ):
         _resolve(tmp_path, env={"OS_CLOUD": "nope"})
+    with pytest.raises(
+        ConfigurationError, match=r"from %config RegisterImageMagics.os_cloud\); use one of: otc"
+    ):
+        _resolve(tmp_path, env={"OS_CLOUD": "otc"}, config={"os_cloud": "nope"})
     # several clouds and none chosen: nothing is guessed
     assert _resolve(tmp_path).get("username") is None
 

@@ -298,3 +298,16 @@ add("placeholder-call", _body(description="\"{{ __import__('os').getcwd() }}\"")
 add("placeholder-missing-key", _body(description="'{{ evil[\"nope\"] }}'"), "description", ns={"evil": {}})
 add("placeholder-missing-index", _body(description="'{{ evil[3] }}'"), "description", ns={"evil": [1]})
 add("placeholder-missing-attr", _body(description="'{{ evil.nope }}'"), "description", ns={"evil": 1})
+
+# --- found by a reviewer: the form, a misplaced SWR_PATH, placeholders in the option line ---------
+add("form-unknown-field", _body(resource_categroy="gpu"), "resource_categroy", line="--form")
+add(
+    "form-unknown-field-json",
+    '{"swr_path": "' + GOOD + '", "arch": "X86_64", "desc": "x"}',
+    "desc",
+    line="--form",
+)
+add("option-line-path-after-wait", None, "--wait", line=f"--wait {GOOD}")
+add("option-line-path-after-wait-o", None, "--wait", line=f"-o img --wait {HOST}/my-team/x:1")
+add("option-line-placeholder-unknown", None, "nope", line="{{ nope }} --wait")
+add("option-line-placeholder-not-text", None, "SWR_PATH", line="{{ n }} --wait 5", ns={"n": 42})
