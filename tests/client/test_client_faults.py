@@ -245,3 +245,24 @@ def test_the_emulator_restarted_between_calls(tmp_path: Path) -> None:
             second.stop()
     finally:
         client.close()
+
+
+def test_what_the_readme_says_is_retried_is_what_is_retried(
+    make_client: Callable[..., ModelArtsClient], emulator: Emulator
+) -> None:
+    from modelarts_magic._retry import RETRY_STATUSES
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    said = " ".join(readme[readme.index("Retries (at most") :].split("never registered twice")[0].split())
+    assert "429, 502, 503 and 504" in said and "500 included, is raised at once" in said
+    assert sorted(RETRY_STATUSES) == [429, 502, 503, 504]
+    assert "5xx are retried" not in " ".join(readme.split())
+    client = make_client()
+    image = client.register_image(swr_path=f"{SANDBOX}/retried:1")
+    shows = emulator.requests_seen.get("show", 0)
+    emulator.faults.fail_next(1, status=503, methods=("GET",))
+    assert client.get_image(image.id).id == image.id  # a 503 is retried
+    emulator.faults.fail_next(1, status=500, methods=("GET",))
+    with pytest.raises(ServerError):
+        client.get_image(image.id)  # a 500 is not
+    assert emulator.requests_seen["show"] - shows == 3
