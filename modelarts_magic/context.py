@@ -351,7 +351,7 @@ def _credentials_file_layer(env: Mapping[str, str], home: Path) -> Layer:
 def _clouds_yaml_path(env: Mapping[str, str], home: Path, cwd: Path) -> Path | None:
     explicit = env.get("OS_CLIENT_CONFIG_FILE")
     if explicit:
-        if not Path(explicit).is_file():
+        if not Path(explicit).exists():  # exists, not is_file: /dev/null is a way to say "none"
             raise ConfigurationError(
                 f"OS_CLIENT_CONFIG_FILE is {explicit!r} but that file does not exist; fix the path "
                 "or unset OS_CLIENT_CONFIG_FILE"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -168,6 +169,7 @@ def test_a_missing_clouds_yaml_file_names_os_client_config_file(tmp_path: Path):
     message = str(caught.value)
     assert "does not exist" in message and "unset OS_CLIENT_CONFIG_FILE" in message
     assert "OS_CLOUD" not in message
+    assert resolve_context({}, {}, {"OS_CLIENT_CONFIG_FILE": os.devnull}, tmp_path, tmp_path).problem is None
 
 
 def test_context_shows_the_table_with_the_problem_of_a_bad_setting(ip, line, emulator_env):
