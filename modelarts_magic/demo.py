@@ -37,10 +37,19 @@ def registered_images(notebook: Any) -> list[dict[str, Any]]:
 
 def run_demo(notebook_path: Path | None = None, out_dir: Path = Path("out"), timeout: int = 300) -> int:
     """Execute the quick-start notebook, write the executed copy and HTML, print the Image; exit status."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-    from nbconvert import HTMLExporter
+    try:
+        import nbformat
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+        from nbconvert import HTMLExporter
+    except ImportError as error:
+        # A plain `pip install modelarts-magic` has neither these (the `test` extra) nor the notebooks.
+        print(
+            f"modelarts-magic demo: {error.name or 'a notebook runner'} is not installed; the demo runs "
+            "from a checkout of the repository: ./scripts/demo (or pip install 'modelarts-magic[test]' "
+            "and give --notebook PATH/01-quickstart.ipynb)."
+        )
+        return 2
 
     from .models import Image
 

@@ -39,3 +39,19 @@ def test_demo_says_what_to_do_without_the_notebook(tmp_path):
     )
     assert run.returncode == 2
     assert "not found" in run.stdout and run.stdout.count("\n") == 1
+
+
+def test_demo_without_the_notebook_runner_says_what_to_install_in_one_line(tmp_path):
+    # What a plain `pip install modelarts-magic` leaves out (the `test` extra): nbclient cannot be imported.
+    blocked = (
+        "import sys; sys.modules['nbclient'] = None; "
+        "from modelarts_magic.cli import main; sys.exit(main(['demo']))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", blocked], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 2
+    assert "Traceback" not in run.stdout + run.stderr
+    assert run.stdout.count("\n") == 1
+    assert "nbclient is not installed" in run.stdout and "./scripts/demo" in run.stdout
+    assert "modelarts-magic[test]" in run.stdout
