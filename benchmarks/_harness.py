@@ -69,6 +69,11 @@ class Stats:
     def max(self) -> float:
         return max(self.samples)
 
+    @classmethod
+    def from_summary(cls, summary: dict[str, Any]) -> Stats:
+        """The stats back from `summary()` (its samples and unit)."""
+        return cls(list(summary["samples"]), summary["unit"])
+
     def summary(self) -> dict[str, Any]:
         """Median, min, max, unit and the raw samples, for the JSON results."""
         return {

@@ -1,10 +1,11 @@
-"""Emulator throughput: register calls per second with 16 concurrent clients (httpx async, AK/SK signed).
+"""Emulator throughput: register calls per CPU-second of the emulator, loaded by 16 signed async clients.
 
 The emulator runs in its own process (no latency, images ACTIVE at once); the load comes from
 one asyncio process with 16 workers, each its own `httpx.AsyncClient` with `AkSkAuth`, each
-registering distinct `sandbox` images as fast as answers come back. Recorded, and compared with
-the rate the batch benchmark needed (`--batch-rate`, filled in by `run_all.py`): the emulator is
-not the bottleneck when it can serve well above that rate.
+registering distinct `sandbox` images as fast as answers come back. The row's figure is the
+emulator's calls per CPU-second (the wall-clock rate, limited by the clients sharing 2 cores, is
+in the note), compared with the rate the batch benchmark needed (`--batch-rate`, filled in by
+`run_all.py`): the emulator is not the bottleneck when it can serve well above that rate.
 
     python benchmarks/bench_emulator_throughput.py [--quick] [--json PATH] [--batch-rate N]
 """
@@ -68,38 +69,53 @@ def measure(seconds: float, repeats: int) -> tuple[h.Stats, h.Stats]:
     return h.Stats(rates, "/s"), h.Stats(capacity or [float("nan")], "/s")
 
 
-def rows(quick: bool = False, batch_rate: float | None = None) -> list[h.Row]:
-    """One row: the emulator's register rate; a verdict when the batch benchmark's rate is known."""
-    stats, capacity = measure(1.5 if quick else 3.0, 3 if quick else 5)
-    passed = None
-    target = "recorded"
-    # On 2 cores the 16 async clients (about 1 ms of client CPU per call) compete with the
-    # emulator for the CPU, so the rate reached says as much about the load generator as about
-    # the server. What the emulator itself can serve is its calls per CPU-second (one asyncio
-    # process uses at most one core): that is what must stay above the batch's rate.
+WHAT = f"emulator: register calls per CPU-second ({CLIENTS} clients)"
+
+
+def emulator_row(rates: h.Stats, capacity: h.Stats, batch_rate: float | None) -> h.Row:
+    """The row: the emulator's calls per CPU-second (the figure the verdict compares), wall-clock in the note.
+
+    On 2 cores the 16 async clients (about 1 ms of client CPU per call) compete with the emulator
+    for the CPU, so the wall-clock rate says as much about the load generator as about the server.
+    What the emulator itself can serve is its calls per CPU-second (one asyncio process uses at
+    most one core): that is what must stay above the batch's rate, so that is the row's figure.
+    """
     note = (
-        f"{CLIENTS} concurrent httpx.AsyncClient with AkSkAuth in one process, emulator in another; "
-        f"the emulator used 1 CPU-second per {capacity.median:.0f} calls "
-        f"({capacity.min:.0f}-{capacity.max:.0f}), i.e. it can serve that many per second on one core"
+        f"the emulator's calls per CPU-second of its own process (it serves that many per second on "
+        f"one core); load: {CLIENTS} concurrent httpx.AsyncClient with AkSkAuth in one process, emulator "
+        f"in another, reaching {rates.median:.0f}/s wall-clock ({rates.min:.0f}-{rates.max:.0f}), "
+        "limited by the load generator sharing the 2 cores"
     )
+    target = "recorded"
+    passed = None
     if batch_rate is not None:
-        target = f"capacity >= 1.5x the batch's {batch_rate:.0f}/s"
+        target = f">= 1.5x the batch's {batch_rate:.0f} registrations/s"
         passed = capacity.median >= 1.5 * batch_rate
-        note += (
-            f"; the batch ran at {batch_rate:.0f} registrations/s, "
-            f"{capacity.median / batch_rate:.1f}x below the emulator's capacity"
-        )
-    return [
-        h.Row(
-            key="emulator_throughput",
-            what=f"emulator: register calls/s, {CLIENTS} clients",
-            ours=stats,
-            target=target,
-            passed=passed,
-            note=note,
-            extra={"batch_rate": batch_rate, "capacity_per_cpu_second": capacity.summary()},
-        )
-    ]
+        note += f"; the batch ran at {batch_rate:.0f}/s, {capacity.median / batch_rate:.1f}x below this"
+    return h.Row(
+        key="emulator_throughput",
+        what=WHAT,
+        ours=capacity,
+        target=target,
+        passed=passed,
+        note=note,
+        extra={"batch_rate": batch_rate, "wall_clock_rate": rates.summary()},
+    )
+
+
+def rebuilt(row: h.Row) -> h.Row:
+    """A recorded row (this shape, or the older one whose figure was wall-clock) as `emulator_row`."""
+    if "wall_clock_rate" in row.extra:
+        rates, capacity = h.Stats.from_summary(row.extra["wall_clock_rate"]), row.ours
+    else:
+        rates, capacity = row.ours, h.Stats.from_summary(row.extra["capacity_per_cpu_second"])
+    return emulator_row(rates, capacity, row.extra.get("batch_rate"))
+
+
+def rows(quick: bool = False, batch_rate: float | None = None) -> list[h.Row]:
+    """One row: the emulator's capacity; a verdict when the batch benchmark's rate is known."""
+    rates, capacity = measure(1.5 if quick else 3.0, 3 if quick else 5)
+    return [emulator_row(rates, capacity, batch_rate)]
 
 
 def main(argv: Any = None) -> None:
