@@ -25,26 +25,8 @@ from modelarts_magic.models import DEV_SERVICE_OFFERS, Image
 EXAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "examples"
 ROOT = Path(__file__).resolve().parents[2]
 
-ACTIVE = {
-    "arch": "x86_64",
-    "create_at": 1671708630448,
-    "description": "",
-    "dev_services": ["NOTEBOOK", "SSH"],
-    "id": "708ca95d-c601-4dc7-86b9-670adfd5e818",
-    "name": "pytorch_1_8",
-    "namespace": "op_svc_modelarts_container2",
-    "origin": "CUSTOMIZE",
-    "resource_categories": ["CPU"],
-    "service_type": "UNKNOWN",
-    "size": 3376133259,
-    "status": "ACTIVE",
-    "swr_path": "swr.xxx.com/op_svc_modelarts_container2/pytorch_1_8:train-pytorch_1.8.0-cuda_10.2-py_3.7",
-    "tag": "train-pytorch_1.8.0-cuda_10.2-py_3.7",
-    "type": "DEDICATED",
-    "update_at": 1671708630448,
-    "visibility": "PRIVATE",
-    "workspace_id": "0",
-}
+# The documented register response, exactly as the API returns it.
+ACTIVE = json.loads((EXAMPLES / "register-response.json").read_text())
 
 HOSTILE = "<script>alert('x')</script>"
 

@@ -311,3 +311,11 @@ add("option-line-path-after-wait", None, "--wait", line=f"--wait {GOOD}")
 add("option-line-path-after-wait-o", None, "--wait", line=f"-o img --wait {HOST}/my-team/x:1")
 add("option-line-placeholder-unknown", None, "nope", line="{{ nope }} --wait")
 add("option-line-placeholder-not-text", None, "SWR_PATH", line="{{ n }} --wait 5", ns={"n": 42})
+
+# --- lone UTF-16 surrogates (a YAML "\\ud800" escape makes one): they cannot be sent as UTF-8, and once
+# slipped past the text checks to surface as a UnicodeEncodeError traceback from the client ---------
+for field in ("description", "read_me", "flavor_type", "swr_instance_id"):
+    add(f"surrogate-{field}", f'swr_path: {GOOD}\n{field}: "a\\ud800b"\n', field)
+add("surrogate-tags", f'swr_path: {GOOD}\ntags: ["a\\udfff"]\n', "tags")
+add("surrogate-placeholder", _body(description="'{{ evil }}'"), "description", ns={"evil": "x\ud800"})
+add("surrogate-option", None, "description", line=f"{GOOD} --description \ud800")
