@@ -102,20 +102,25 @@ def create_app(services: Services) -> ASGIApp:
     settings, store, faults, gateway = services.settings, services.store, services.faults, services.gateway
     seen = services.requests_seen
 
+    async def authenticated_body(request: Request, url_project_id: str | None) -> bytes:
+        """The request's body, once the gateway has accepted its credentials (raises ApiFailure)."""
+        body = await request.body()
+        gateway.authenticate(
+            request.method,
+            request.scope.get("raw_path", b"").decode("latin-1") or request.url.path,
+            request.scope.get("query_string", b""),
+            {k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]},
+            body,
+            url_project_id,
+        )
+        return body
+
     def modelarts(
         name: str, handler: Callable[[Request, bytes], Awaitable[Response]]
     ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             seen[name] += 1
-            body = await request.body()
-            gateway.authenticate(
-                request.method,
-                request.scope.get("raw_path", b"").decode("latin-1") or request.url.path,
-                request.scope.get("query_string", b""),
-                {k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]},
-                body,
-                request.path_params["project_id"],
-            )
+            body = await authenticated_body(request, request.path_params["project_id"])
             stall = faults.take_stall()
             if stall:
                 await asyncio.sleep(stall)
@@ -184,15 +189,7 @@ def create_app(services: Services) -> ASGIApp:
 
     async def projects(request: Request) -> Response:
         seen["iam_projects"] += 1
-        body = await request.body()
-        gateway.authenticate(
-            request.method,
-            request.scope.get("raw_path", b"").decode("latin-1") or request.url.path,
-            request.scope.get("query_string", b""),
-            {k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]},
-            body,
-            None,
-        )
+        await authenticated_body(request, None)
         return _json(iam.list_projects(settings, request.query_params.get("name"), _base_url(request)))
 
     async def on_failure(request: Request, exc: Exception) -> Response:
