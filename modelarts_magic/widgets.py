@@ -399,6 +399,14 @@ class ImageWidget(widgets.VBox):
             return False
         return True
 
+    def _record_poll(
+        self, image: Image | None, error: Exception | None, started: float, failures: int
+    ) -> int | None:
+        """Apply one poll's result; the new count of failures in a row, or None once following should stop."""
+        failures = failures + 1 if error is not None else 0
+        self._take(image, error)
+        return failures if self._carry_on(started, failures) else None
+
     def _follow_thread(self) -> None:
         started, delay, failures = time.monotonic(), self.interval, 0
         while not self._stop.wait(delay):
@@ -406,10 +414,10 @@ class ImageWidget(widgets.VBox):
                 image, error = self._fetch(), None
             except Exception as exc:
                 image, error = None, exc
-            failures = failures + 1 if error is not None else 0
-            self._take(image, error)
-            if not self._carry_on(started, failures):
+            next_failures = self._record_poll(image, error, started, failures)
+            if next_failures is None:
                 break
+            failures = next_failures
             delay = min(delay * 1.6, self.max_interval)
         self._thread = None
         self._say(self._note, self.last_error)
@@ -432,10 +440,10 @@ class ImageWidget(widgets.VBox):
                     raise
                 except Exception as exc:
                     image, error = None, exc
-                failures = failures + 1 if error is not None else 0
-                self._take(image, error)
-                if not self._carry_on(started, failures):
+                next_failures = self._record_poll(image, error, started, failures)
+                if next_failures is None:
                     break
+                failures = next_failures
                 delay = min(delay * 1.6, self.max_interval)
         except asyncio.CancelledError:
             pass
